@@ -1,0 +1,6 @@
+//! One module per subcommand: its clap arguments and its `run`.
+
+pub(crate) mod build;
+pub(crate) mod builder;
+pub(crate) mod run;
+pub(crate) mod stack;
