@@ -1,0 +1,82 @@
+//! The `creator`: analyze, detect, restore, build and export in one lifecycle process, run
+//! under runc in the builder's root filesystem as the builder's non-root user.
+
+use crate::detection::detection_hints;
+use crate::exit::LifecycleError;
+use crate::report::{read_report, BuildReport};
+use kiln_runc::{BindMount, ContainerSpec, Stdio, User};
+use std::path::Path;
+
+/// The Platform API kiln speaks to the lifecycle (0.21.x supports 0.7 to 0.14).
+pub const PLATFORM_API: &str = "0.13";
+
+/// One `creator` run. Host directories are mounted at the lifecycle's default paths.
+pub struct Creator<'a> {
+    pub builder_rootfs: &'a Path,
+    /// The builder image's environment (`PATH`, `CNB_USER_ID`, …).
+    pub builder_env: &'a [String],
+    pub user: User,
+    /// A copy of the source, writable by `user`; never the user's own directory.
+    pub app_dir: &'a Path,
+    pub layers_dir: &'a Path,
+    pub cache_dir: &'a Path,
+    pub platform_dir: &'a Path,
+    /// The image to publish.
+    pub image: &'a str,
+    pub insecure_registries: &'a [String],
+    /// `CNB_REGISTRY_AUTH`: a JSON object of registry to `Authorization` header. Passed in the
+    /// lifecycle's environment only, which never reaches the image.
+    pub registry_auth: Option<&'a str>,
+    pub stdio: Stdio,
+}
+
+impl Creator<'_> {
+    pub async fn run(&self) -> Result<BuildReport, LifecycleError> {
+        let code = kiln_runc::run(&self.container_spec(), "build", self.stdio).await?;
+        if code != 0 {
+            return Err(LifecycleError::from_exit_code(code, detection_hints(self.builder_rootfs)));
+        }
+        Ok(read_report(self.layers_dir)?)
+    }
+
+    fn container_spec(&self) -> ContainerSpec {
+        let mut env = self.builder_env.to_vec();
+        env.push(format!("CNB_PLATFORM_API={PLATFORM_API}"));
+        // The builder's home directory is read-only (the rootfs is shared between builds);
+        // tools that write to $HOME (git, go) get the per-build scratch /tmp instead.
+        env.push("HOME=/tmp".to_string());
+        if let Some(auth) = self.registry_auth {
+            env.push(format!("CNB_REGISTRY_AUTH={auth}"));
+        }
+        if !self.insecure_registries.is_empty() {
+            env.push(format!("CNB_INSECURE_REGISTRIES={}", self.insecure_registries.join(",")));
+        }
+        ContainerSpec {
+            rootfs: self.builder_rootfs.to_path_buf(),
+            args: vec![
+                "/cnb/lifecycle/creator".to_string(),
+                "-app=/workspace".to_string(),
+                "-layers=/layers".to_string(),
+                "-cache-dir=/cache".to_string(),
+                "-platform=/platform".to_string(),
+                "-log-level=info".to_string(),
+                self.image.to_string(),
+            ],
+            env,
+            cwd: "/layers".to_string(),
+            user: self.user,
+            mounts: vec![
+                writable(self.app_dir, "/workspace"),
+                writable(self.layers_dir, "/layers"),
+                writable(self.cache_dir, "/cache"),
+                BindMount { source: self.platform_dir.to_path_buf(), destination: "/platform".into(), read_only: true },
+            ],
+            scratch_dirs: vec!["/tmp".to_string()],
+            hostname: "kiln-build".to_string(),
+        }
+    }
+}
+
+fn writable(source: &Path, destination: &str) -> BindMount {
+    BindMount { source: source.to_path_buf(), destination: destination.to_string(), read_only: false }
+}

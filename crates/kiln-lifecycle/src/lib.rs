@@ -1,0 +1,15 @@
+//! Runs the upstream CNB lifecycle (never a reimplementation of it) and turns what it leaves
+//! behind into results and messages: the platform directory going in, `report.toml` and the
+//! process types coming out, and exit codes as errors that say what to do.
+
+mod creator;
+mod detection;
+mod exit;
+mod platform;
+mod report;
+
+pub use creator::{Creator, PLATFORM_API};
+pub use detection::{detection_hints, DetectionHint};
+pub use exit::LifecycleError;
+pub use platform::{write_platform_env, PlatformError};
+pub use report::{read_report, BuildReport, ReportError};

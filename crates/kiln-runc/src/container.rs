@@ -1,0 +1,160 @@
+//! Starting, signalling and removing one runc container.
+
+use crate::bundle::ContainerSpec;
+use std::path::Path;
+use std::process::Stdio as ProcessStdio;
+use std::time::Duration;
+use tokio::process::Command;
+use tokio::signal::unix::{signal, SignalKind};
+
+/// How long a container has to stop after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuncError {
+    #[error("runc is not installed; install it (Debian: `apt-get install runc`)")]
+    NotInstalled,
+    #[error("running containers with runc needs root here; run kiln as root (rootless runc is not supported yet)")]
+    NotRoot,
+    #[error("could not prepare the container bundle in {dir}: {source}")]
+    Bundle {
+        dir: String,
+        source: std::io::Error,
+    },
+    #[error("could not start runc: {0}")]
+    Start(std::io::Error),
+    #[error("could not wait for signals or for runc: {0}")]
+    Wait(std::io::Error),
+}
+
+/// Where the container's standard output goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Stdio {
+    /// The container writes to kiln's own stdout and stderr.
+    Inherit,
+    /// The container's stdout goes to kiln's stderr, keeping stdout for a machine-readable result.
+    StdoutToStderr,
+}
+
+/// Runs the container in the foreground and returns its exit code (128 + signal when killed).
+/// SIGINT and SIGTERM received by kiln are passed on to the container; the container is
+/// removed however it ends.
+pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, RuncError> {
+    ensure_runnable()?;
+    let bundle = tempfile::Builder::new()
+        .prefix("kiln-bundle-")
+        .tempdir()
+        .map_err(|source| RuncError::Bundle { dir: std::env::temp_dir().display().to_string(), source })?;
+    write_config(spec, bundle.path())?;
+
+    let id = format!("kiln-{name}-{}-{}", std::process::id(), unique_suffix());
+    let stdout = match stdio {
+        Stdio::Inherit => ProcessStdio::inherit(),
+        Stdio::StdoutToStderr => stderr_as_stdout(),
+    };
+    let mut child = Command::new("runc")
+        .arg("run")
+        .arg("--bundle")
+        .arg(bundle.path())
+        .arg(&id)
+        .stdin(ProcessStdio::null())
+        .stdout(stdout)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(RuncError::Start)?;
+
+    let status = wait_forwarding_signals(&mut child, &id).await;
+    remove(&id).await;
+    let status = status?;
+    Ok(exit_code(status))
+}
+
+async fn wait_forwarding_signals(
+    child: &mut tokio::process::Child,
+    id: &str,
+) -> Result<std::process::ExitStatus, RuncError> {
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(RuncError::Wait)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(RuncError::Wait)?;
+    let stop = tokio::select! {
+        status = child.wait() => return status.map_err(RuncError::Wait),
+        _ = interrupt.recv() => "INT",
+        _ = terminate.recv() => "TERM",
+    };
+    // runc passes signals it receives itself to the container; a signal sent to kiln alone
+    // (e.g. `kill <kiln pid>`) is passed on here.
+    send_signal(id, stop).await;
+    if let Ok(status) = tokio::time::timeout(STOP_GRACE, child.wait()).await {
+        return status.map_err(RuncError::Wait);
+    }
+    send_signal(id, "KILL").await;
+    child.wait().await.map_err(RuncError::Wait)
+}
+
+async fn send_signal(id: &str, signal: &str) {
+    // The container may already be gone: nothing to report then.
+    let _ = quiet_runc(&["kill", id, signal]).await;
+}
+
+async fn remove(id: &str) {
+    // `runc run` removes the container when it exits normally; this covers the other ways out.
+    let _ = quiet_runc(&["delete", "--force", id]).await;
+}
+
+async fn quiet_runc(args: &[&str]) -> std::io::Result<std::process::ExitStatus> {
+    Command::new("runc")
+        .args(args)
+        .stdin(ProcessStdio::null())
+        .stdout(ProcessStdio::null())
+        .stderr(ProcessStdio::null())
+        .status()
+        .await
+}
+
+fn write_config(spec: &ContainerSpec, dir: &Path) -> Result<(), RuncError> {
+    let config = spec.to_runtime_config().to_string();
+    std::fs::write(dir.join("config.json"), config).map_err(|source| RuncError::Bundle {
+        dir: dir.display().to_string(),
+        source,
+    })
+}
+
+fn ensure_runnable() -> Result<(), RuncError> {
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("runc").is_file()));
+    if !on_path {
+        return Err(RuncError::NotInstalled);
+    }
+    if effective_uid() != Some(0) {
+        return Err(RuncError::NotRoot);
+    }
+    Ok(())
+}
+
+/// The effective uid from /proc, which avoids an unsafe libc call.
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uids = status.lines().find_map(|line| line.strip_prefix("Uid:"))?;
+    uids.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() % 1_000_000_000)
+}
+
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .or_else(|| status.signal().map(|signal| 128 + signal))
+        .unwrap_or(1)
+}
+
+fn stderr_as_stdout() -> ProcessStdio {
+    use std::os::fd::AsFd;
+    std::io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_or_else(|_| ProcessStdio::inherit(), ProcessStdio::from)
+}

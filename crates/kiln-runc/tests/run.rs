@@ -1,0 +1,96 @@
+//! Runs a real process under runc and checks what it sees from inside.
+
+use kiln_runc::{BindMount, ContainerSpec, Stdio, User};
+use std::path::Path;
+use std::process::Command;
+
+/// A static Go program that checks its surroundings and exits with a code naming the first
+/// thing that was wrong (0 when all is as kiln promises).
+const PROBE: &str = r#"package main
+
+import (
+	"os"
+)
+
+func main() {
+	if os.Getuid() != 1000 || os.Getgid() != 1000 {
+		os.Exit(10)
+	}
+	if wd, _ := os.Getwd(); wd != "/work" {
+		os.Exit(11)
+	}
+	if os.Getenv("GREETING") != "hello" {
+		os.Exit(12)
+	}
+	if err := os.WriteFile("/tmp/scratch", []byte("x"), 0o600); err != nil {
+		os.Exit(13)
+	}
+	if err := os.WriteFile("/probe-was-here", []byte("x"), 0o600); err == nil {
+		os.Exit(14)
+	}
+	if err := os.WriteFile("/work/out", []byte("written inside"), 0o600); err != nil {
+		os.Exit(15)
+	}
+	if _, err := os.ReadFile("/input/in"); err != nil {
+		os.Exit(16)
+	}
+	if err := os.WriteFile("/input/in", []byte("x"), 0o600); err == nil {
+		os.Exit(17)
+	}
+	os.Exit(42)
+}
+"#;
+
+fn build_probe(rootfs: &Path) {
+    let src = tempfile::tempdir().expect("temp dir");
+    std::fs::write(src.path().join("main.go"), PROBE).expect("write probe");
+    std::fs::write(src.path().join("go.mod"), "module probe\n\ngo 1.21\n").expect("write go.mod");
+    let status = Command::new("go")
+        .args(["build", "-o"])
+        .arg(rootfs.join("probe"))
+        .arg(".")
+        .current_dir(src.path())
+        .env("CGO_ENABLED", "0")
+        .status()
+        .expect("go is needed to build the probe");
+    assert!(status.success(), "building the probe failed");
+}
+
+fn chown(path: &Path, uid: u32, gid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).expect("chown");
+}
+
+#[tokio::test]
+async fn runs_as_the_user_with_only_the_given_mounts_writable() {
+    let rootfs = tempfile::tempdir().expect("rootfs");
+    for dir in ["tmp", "work", "input"] {
+        std::fs::create_dir(rootfs.path().join(dir)).expect("mount point");
+    }
+    build_probe(rootfs.path());
+    let work = tempfile::tempdir().expect("work dir");
+    chown(work.path(), 1000, 1000);
+    let input = tempfile::tempdir().expect("input dir");
+    std::fs::write(input.path().join("in"), "data").expect("input file");
+    chown(&input.path().join("in"), 1000, 1000);
+
+    let spec = ContainerSpec {
+        rootfs: rootfs.path().to_path_buf(),
+        args: vec!["/probe".into()],
+        env: vec!["GREETING=hello".into(), "PATH=/".into()],
+        cwd: "/work".into(),
+        user: User { uid: 1000, gid: 1000 },
+        mounts: vec![
+            BindMount { source: work.path().to_path_buf(), destination: "/work".into(), read_only: false },
+            BindMount { source: input.path().to_path_buf(), destination: "/input".into(), read_only: true },
+        ],
+        scratch_dirs: vec!["/tmp".into()],
+        hostname: "probe".into(),
+    };
+    let code = kiln_runc::run(&spec, "test", Stdio::StdoutToStderr).await.expect("runc runs");
+    assert_eq!(code, 42, "the probe found something wrong (see the exit codes in PROBE)");
+    assert_eq!(
+        std::fs::read_to_string(work.path().join("out")).expect("written through the bind mount"),
+        "written inside"
+    );
+    assert!(!rootfs.path().join("probe-was-here").exists());
+}
