@@ -54,7 +54,7 @@ fn hint_list(hints: &[DetectionHint]) -> String {
     }
     let lines: String = hints
         .iter()
-        .map(|hint| format!("\n  - {}: {}", hint.buildpack, hint.looks_for))
+        .flat_map(|hint| ["\n  - ", &hint.buildpack, ": ", &hint.looks_for])
         .collect();
     format!(". The builder's buildpacks look for:{lines}\nAdd what your language needs, or choose a builder for it with --builder.")
 }

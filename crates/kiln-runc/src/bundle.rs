@@ -15,6 +15,7 @@ pub struct ContainerSpec {
     pub user: User,
     pub mounts: Vec<BindMount>,
     /// Empty writable directories backed by memory (e.g. `/tmp`), gone when the process ends.
+    /// runc gives each the mode of the directory it covers in the image.
     pub scratch_dirs: Vec<String>,
     pub hostname: String,
 }
@@ -37,13 +38,15 @@ pub struct BindMount {
 /// host does.
 const HOST_NETWORK_FILES: [&str; 2] = ["/etc/resolv.conf", "/etc/hosts"];
 
-/// Files open at once: compilers and package managers need more than runc's default 1024.
-const OPEN_FILES_LIMIT: u64 = 65_536;
+/// Files open at once: compilers and package managers need more than runc's default 1024,
+/// and a container may not go above the limit kiln itself has.
+const OPEN_FILES_WANTED: u64 = 65_536;
 
 impl ContainerSpec {
     /// The runtime spec for runc. No network namespace (host network), no capabilities, no
     /// new privileges: the process is an ordinary non-root user on the host's loopback.
     pub(crate) fn to_runtime_config(&self) -> Value {
+        let open_files = own_open_files_limit().map_or(OPEN_FILES_WANTED, |own| own.min(OPEN_FILES_WANTED));
         let mut mounts = vec![
             json!({"destination": "/proc", "type": "proc", "source": "proc"}),
             json!({"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
@@ -84,7 +87,7 @@ impl ContainerSpec {
                 "env": self.env,
                 "cwd": self.cwd,
                 "capabilities": {"bounding": [], "effective": [], "permitted": [], "ambient": []},
-                "rlimits": [{"type": "RLIMIT_NOFILE", "hard": OPEN_FILES_LIMIT, "soft": OPEN_FILES_LIMIT}],
+                "rlimits": [{"type": "RLIMIT_NOFILE", "hard": open_files, "soft": open_files}],
                 "noNewPrivileges": true
             },
             "root": {"path": self.rootfs, "readonly": true},
@@ -99,6 +102,13 @@ impl ContainerSpec {
             }
         })
     }
+}
+
+/// The hard limit on open files of this process, from /proc (no unsafe getrlimit call).
+fn own_open_files_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(4)?.parse().ok()
 }
 
 fn bind(source: &str, destination: &str, read_only: bool) -> Value {

@@ -66,6 +66,9 @@ async fn runs_as_the_user_with_only_the_given_mounts_writable() {
     for dir in ["tmp", "work", "input"] {
         std::fs::create_dir(rootfs.path().join(dir)).expect("mount point");
     }
+    // runc gives a tmpfs the mode of the directory it covers; images have /tmp as 1777.
+    std::fs::set_permissions(rootfs.path().join("tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777))
+        .expect("chmod /tmp");
     build_probe(rootfs.path());
     let work = tempfile::tempdir().expect("work dir");
     chown(work.path(), 1000, 1000);

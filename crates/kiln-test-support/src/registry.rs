@@ -1,0 +1,82 @@
+//! A distribution registry on a free loopback port, removed with its storage when dropped.
+
+use crate::http::get;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const REGISTRY_BINARY: &str = "docker-registry";
+
+pub struct TestRegistry {
+    process: Child,
+    /// `127.0.0.1:<port>`: the registry part of image references.
+    pub address: String,
+    _storage: tempfile::TempDir,
+}
+
+impl TestRegistry {
+    /// Starts the registry and waits until it answers `/v2/`.
+    #[must_use]
+    pub fn start() -> Self {
+        let storage = tempfile::tempdir().expect("registry storage dir");
+        let port = crate::free_port();
+        let address = format!("127.0.0.1:{port}");
+        let config = storage.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {address}\n",
+                storage.path().join("data").display()
+            ),
+        )
+        .expect("registry config");
+        let process = Command::new(REGISTRY_BINARY)
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {REGISTRY_BINARY} (apt-get install docker-registry): {e}"));
+        let registry = Self { process, address, _storage: storage };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while get(&registry.address, "/v2/").map(|r| r.status) != Some(200) {
+            assert!(Instant::now() < deadline, "the registry at {} did not come up", registry.address);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        registry
+    }
+
+    /// Tags of `repository` (empty when the registry does not know it).
+    #[must_use]
+    pub fn tags(&self, repository: &str) -> Vec<String> {
+        let Some(response) = get(&self.address, &format!("/v2/{repository}/tags/list")) else {
+            panic!("the registry at {} stopped answering", self.address);
+        };
+        if response.status == 404 {
+            return Vec::new();
+        }
+        assert_eq!(response.status, 200, "tags/list: {}", response.text());
+        // {"name":"x","tags":["a","b"]} or "tags":null; a JSON parser is not worth a dependency here.
+        let text = response.text();
+        let Some(list) = text.split("\"tags\":").nth(1) else {
+            return Vec::new();
+        };
+        list.trim_start()
+            .strip_prefix('[')
+            .and_then(|rest| rest.split(']').next())
+            .map(|items| {
+                items
+                    .split(',')
+                    .map(|item| item.trim().trim_matches('"').to_string())
+                    .filter(|item| !item.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
