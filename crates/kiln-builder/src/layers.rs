@@ -1,0 +1,214 @@
+//! The layers a builder adds on top of its build image, with the paths, modes and owners pack gives
+//! them (pack's `internal/builder` and `pkg/buildpack`).
+
+use crate::descriptor::Buildpack;
+use crate::lifecycle::{EntryContent, LifecycleArchive};
+use kiln_oci::{EntryMeta, LayerBlob, LayerError, LayerWriter};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+
+pub const CNB_DIR: &str = "/cnb";
+pub const BUILDPACKS_DIR: &str = "/cnb/buildpacks";
+pub const EXTENSIONS_DIR: &str = "/cnb/extensions";
+pub const LIFECYCLE_DIR: &str = "/cnb/lifecycle";
+/// Where platforms older than the `/cnb` layout look for the lifecycle.
+pub const COMPAT_LIFECYCLE_DIR: &str = "/lifecycle";
+pub const ORDER_PATH: &str = "/cnb/order.toml";
+pub const STACK_PATH: &str = "/cnb/stack.toml";
+pub const RUN_PATH: &str = "/cnb/run.toml";
+pub const PLATFORM_DIR: &str = "/platform";
+pub const BUILD_CONFIG_DIR: &str = "/cnb/build-config";
+pub const WORKSPACE_DIR: &str = "/workspace";
+pub const LAYERS_DIR: &str = "/layers";
+
+const ROOT_DIR: EntryMeta = EntryMeta { mode: 0o755, uid: 0, gid: 0 };
+const ROOT_FILE: EntryMeta = EntryMeta { mode: 0o644, uid: 0, gid: 0 };
+const ROOT_EXECUTABLE: EntryMeta = EntryMeta { mode: 0o755, uid: 0, gid: 0 };
+const SYMLINK: EntryMeta = EntryMeta { mode: 0o777, uid: 0, gid: 0 };
+
+#[derive(Debug, thiserror::Error)]
+pub enum LayersError {
+    #[error(transparent)]
+    Layer(#[from] LayerError),
+    #[error("cannot read buildpack directory {path}: {source}")]
+    Walk { path: PathBuf, source: walkdir::Error },
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("buildpack file {path} has a name that is not UTF-8; rename it")]
+    NonUtf8 { path: PathBuf },
+}
+
+/// `/workspace` and `/layers` owned by the build user (the lifecycle writes there), and the
+/// root-owned directories of the CNB layout.
+///
+/// # Errors
+/// Writing the blob fails.
+pub fn dirs_layer(blob_dir: &Path, uid: u32, gid: u32) -> Result<LayerBlob, LayersError> {
+    let mut layer = LayerWriter::new(blob_dir)?;
+    let cnb_owned = EntryMeta { mode: 0o755, uid, gid };
+    for dir in [WORKSPACE_DIR, LAYERS_DIR] {
+        layer.add_directory(dir, cnb_owned)?;
+    }
+    let platform_env = format!("{PLATFORM_DIR}/env");
+    let build_config_env = format!("{BUILD_CONFIG_DIR}/env");
+    for dir in [CNB_DIR, BUILDPACKS_DIR, EXTENSIONS_DIR, PLATFORM_DIR, &platform_env, BUILD_CONFIG_DIR, &build_config_env]
+    {
+        layer.add_directory(dir, ROOT_DIR)?;
+    }
+    Ok(layer.finish()?)
+}
+
+/// `/cnb/lifecycle/` with every file one level deep in the tarball, its `lifecycle.toml`, and the
+/// `/lifecycle` compatibility link.
+///
+/// # Errors
+/// Writing the blob fails.
+pub fn lifecycle_layer(blob_dir: &Path, lifecycle: &LifecycleArchive) -> Result<LayerBlob, LayersError> {
+    let mut layer = LayerWriter::new(blob_dir)?;
+    layer.add_directory(LIFECYCLE_DIR, ROOT_DIR)?;
+    for entry in &lifecycle.entries {
+        let path = format!("{LIFECYCLE_DIR}/{}", entry.name);
+        match &entry.content {
+            EntryContent::File(bytes) => {
+                layer.add_file(&path, bytes, EntryMeta { mode: entry.mode & 0o7777, uid: 0, gid: 0 })?;
+            }
+            EntryContent::Symlink(target) => layer.add_symlink(&path, target, SYMLINK)?,
+        }
+    }
+    // pack only copies entries below the tarball's top directory, which leaves lifecycle.toml out;
+    // kiln keeps it so that tools reading the unpacked builder can learn the supported APIs.
+    if !lifecycle.entries.iter().any(|e| e.name == "lifecycle.toml") {
+        layer.add_file(&format!("{LIFECYCLE_DIR}/lifecycle.toml"), lifecycle.descriptor_toml.as_bytes(), ROOT_FILE)?;
+    }
+    layer.add_symlink(COMPAT_LIFECYCLE_DIR, LIFECYCLE_DIR, SYMLINK)?;
+    Ok(layer.finish()?)
+}
+
+/// `/cnb/buildpacks/<escaped id>/<version>/` holding the buildpack directory, root-owned, with
+/// pack's normalised modes: directories and anything executable 0755, other files 0644.
+///
+/// # Errors
+/// The directory cannot be read or writing the blob fails.
+pub fn buildpack_layer(blob_dir: &Path, buildpack: &Buildpack) -> Result<LayerBlob, LayersError> {
+    let id_dir = format!("{BUILDPACKS_DIR}/{}", buildpack.info.escaped_id());
+    let version_dir = format!("{id_dir}/{}", buildpack.info.version);
+    let mut layer = LayerWriter::new(blob_dir)?;
+    layer.add_directory(&id_dir, ROOT_DIR)?;
+    layer.add_directory(&version_dir, ROOT_DIR)?;
+    for entry in walkdir::WalkDir::new(&buildpack.dir).min_depth(1).follow_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|source| LayersError::Walk { path: buildpack.dir.clone(), source })?;
+        let relative = entry.path().strip_prefix(&buildpack.dir).unwrap_or(entry.path());
+        let relative = relative.to_str().ok_or_else(|| LayersError::NonUtf8 { path: entry.path().to_owned() })?;
+        let path = format!("{version_dir}/{relative}");
+        let read_error = |source| LayersError::Read { path: entry.path().to_owned(), source };
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            layer.add_directory(&path, ROOT_DIR)?;
+        } else if file_type.is_symlink() {
+            let target = std::fs::read_link(entry.path()).map_err(read_error)?;
+            let target = target.to_str().ok_or_else(|| LayersError::NonUtf8 { path: entry.path().to_owned() })?;
+            layer.add_symlink(&path, target, SYMLINK)?;
+        } else if file_type.is_file() {
+            let mode = entry.metadata().map_err(|source| LayersError::Walk { path: entry.path().to_owned(), source })?;
+            let executable = mode.permissions().mode() & 0o111 != 0 || ["bin/build", "bin/detect"].contains(&relative);
+            layer.add_host_file(&path, entry.path(), if executable { ROOT_EXECUTABLE } else { ROOT_FILE })?;
+        }
+    }
+    Ok(layer.finish()?)
+}
+
+/// A layer holding one root-owned file (`/cnb/order.toml`, `/cnb/stack.toml`, `/cnb/run.toml`).
+///
+/// # Errors
+/// Writing the blob fails.
+pub fn file_layer(blob_dir: &Path, path: &str, contents: &str) -> Result<LayerBlob, LayersError> {
+    let mut layer = LayerWriter::new(blob_dir)?;
+    layer.add_file(path, contents.as_bytes(), ROOT_FILE)?;
+    Ok(layer.finish()?)
+}
+
+/// One file per variable in `dir` (`/platform/env` or `/cnb/build-config/env`); may be empty,
+/// as pack always adds the `/platform/env` layer.
+///
+/// # Errors
+/// Writing the blob fails.
+pub fn env_layer(blob_dir: &Path, dir: &str, files: &BTreeMap<String, String>) -> Result<LayerBlob, LayersError> {
+    let mut layer = LayerWriter::new(blob_dir)?;
+    for (name, value) in files {
+        layer.add_file(&format!("{dir}/{name}"), value.as_bytes(), ROOT_FILE)?;
+    }
+    Ok(layer.finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptor::ModuleInfo;
+    use flate2::read::GzDecoder;
+
+    /// (path, mode, uid, gid, symlink target) of every entry.
+    fn entries(blob: &LayerBlob) -> Vec<(String, u32, u64, u64, Option<String>)> {
+        let file = std::fs::File::open(&blob.path).expect("blob");
+        let mut archive = tar::Archive::new(GzDecoder::new(file));
+        archive
+            .entries()
+            .expect("entries")
+            .map(|e| {
+                let e = e.expect("entry");
+                let header = e.header();
+                let link = e.link_name().expect("link").map(|l| l.to_string_lossy().into_owned());
+                (
+                    e.path().expect("path").to_string_lossy().into_owned(),
+                    header.mode().expect("mode"),
+                    header.uid().expect("uid"),
+                    header.gid().expect("gid"),
+                    link,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dirs_layer_gives_workspace_and_layers_to_the_build_user() {
+        let blobs = tempfile::tempdir().expect("tempdir");
+        let layer = dirs_layer(blobs.path(), 1000, 1000).expect("layer");
+        let entries = entries(&layer);
+        assert!(entries.contains(&("workspace".into(), 0o755, 1000, 1000, None)));
+        assert!(entries.contains(&("layers".into(), 0o755, 1000, 1000, None)));
+        assert!(entries.contains(&("platform/env".into(), 0o755, 0, 0, None)));
+        assert!(entries.contains(&("cnb/build-config/env".into(), 0o755, 0, 0, None)));
+    }
+
+    #[test]
+    fn buildpack_layer_uses_escaped_id_and_normalised_modes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("bin")).expect("bin");
+        std::fs::write(dir.path().join("bin/build"), "#!/bin/sh").expect("build");
+        std::fs::set_permissions(dir.path().join("bin/build"), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        std::fs::write(dir.path().join("buildpack.toml"), "").expect("toml");
+        std::fs::set_permissions(dir.path().join("buildpack.toml"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let buildpack = Buildpack {
+            dir: dir.path().to_owned(),
+            api: "0.10".into(),
+            info: ModuleInfo { id: "kiln/go".into(), version: "1.2.3".into(), ..ModuleInfo::default() },
+            targets: vec![],
+            stacks: vec![],
+            order: vec![],
+        };
+        let blobs = tempfile::tempdir().expect("tempdir");
+        let layer = buildpack_layer(blobs.path(), &buildpack).expect("layer");
+        assert_eq!(
+            entries(&layer),
+            vec![
+                ("cnb/buildpacks/kiln_go".into(), 0o755, 0, 0, None),
+                ("cnb/buildpacks/kiln_go/1.2.3".into(), 0o755, 0, 0, None),
+                ("cnb/buildpacks/kiln_go/1.2.3/bin".into(), 0o755, 0, 0, None),
+                ("cnb/buildpacks/kiln_go/1.2.3/bin/build".into(), 0o755, 0, 0, None),
+                ("cnb/buildpacks/kiln_go/1.2.3/buildpack.toml".into(), 0o644, 0, 0, None),
+            ]
+        );
+        // Same input, same blob.
+        assert_eq!(buildpack_layer(blobs.path(), &buildpack).expect("again").digest, layer.digest);
+    }
+}
