@@ -2,13 +2,11 @@
 //! pushes both to a real registry on loopback, and checks they are identical, small and complete.
 //! Needs root, mmdebstrap and the Debian mirror, as `kiln stack build` does.
 
-mod support;
-
 use kiln_oci::{ImageRef, Registry, RegistryOptions};
 use kiln_stack::{build_image, ImageKind, StackDefinition};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use support::LocalRegistry;
+use kiln_test_support::TestRegistry;
 
 const RUN_IMAGE_BUDGET: u64 = 30 * 1024 * 1024;
 
@@ -16,7 +14,7 @@ const RUN_IMAGE_BUDGET: u64 = 30 * 1024 * 1024;
 async fn run_image_builds_reproducibly_within_its_size_budget() {
     let stack = StackDefinition::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../stack/stack.toml"))
         .expect("stack/stack.toml is valid");
-    let registry_server = LocalRegistry::start();
+    let registry_server = TestRegistry::start();
     let registry = Registry::new(RegistryOptions { insecure_registries: Vec::new() });
     // The second build reads packages from the cache the first filled: the cache must not change the image.
     let apt_cache = tempfile::tempdir().expect("apt cache");
