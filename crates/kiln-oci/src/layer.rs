@@ -129,6 +129,14 @@ impl LayerWriter {
         self.add_link(EntryType::Symlink, path_in_layer, target, meta)
     }
 
+    /// A hardlink entry to `target`, a path added earlier to this layer.
+    ///
+    /// # Errors
+    /// When a path is invalid or writing fails.
+    pub fn add_hardlink(&mut self, path_in_layer: &str, target: &str, meta: EntryMeta) -> Result<(), LayerError> {
+        self.add_link(EntryType::Link, path_in_layer, &layer_path(target)?, meta)
+    }
+
     fn add_link(&mut self, kind: EntryType, path_in_layer: &str, target: &str, meta: EntryMeta) -> Result<(), LayerError> {
         let path = layer_path(path_in_layer)?;
         let mut header = header(kind, meta, 0);
@@ -172,7 +180,7 @@ impl LayerWriter {
                     let inode = (metadata.dev(), metadata.ino());
                     if let Some(first) = self.inodes.get(&inode) {
                         let first = first.clone();
-                        self.add_link(EntryType::Link, &path, &first, meta)?;
+                        self.add_hardlink(&path, &first, meta)?;
                         continue;
                     }
                     self.inodes.insert(inode, path.clone());

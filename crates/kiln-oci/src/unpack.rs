@@ -264,3 +264,124 @@ fn remove_existing(path: &Path) -> Result<(), UnpackError> {
     };
     result.map_err(write_error(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{EntryMeta, LayerWriter};
+    use std::os::unix::fs::MetadataExt as _;
+
+    const DIR: EntryMeta = EntryMeta { mode: 0o755, uid: 0, gid: 0 };
+    const FILE: EntryMeta = EntryMeta { mode: 0o644, uid: 1000, gid: 1000 };
+
+    /// A layer built entry by entry with raw names, so tests can write what `LayerWriter` refuses.
+    fn raw_layer(store: &Path, entries: &[(&str, EntryType, &str)]) -> LayerBlob {
+        let path = store.join(format!("raw-{}", entries.len()));
+        let file = File::create(&path).expect("create layer");
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+        for (name, kind, link) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_mode(0o644);
+            header.set_size(0);
+            let gnu = header.as_gnu_mut().expect("gnu header");
+            gnu.name[..name.len()].copy_from_slice(name.as_bytes());
+            gnu.linkname[..link.len()].copy_from_slice(link.as_bytes());
+            header.set_cksum();
+            builder.append(&header, io::empty()).expect("append");
+        }
+        builder.into_inner().and_then(flate2::write::GzEncoder::finish).expect("finish");
+        LayerBlob { path, digest: "sha256:test".to_string(), diff_id: String::new(), size: 0 }
+    }
+
+    fn assert_refused(result: Result<(), UnpackError>, dest: &Path) {
+        let error = result.expect_err("unsafe layer refused");
+        assert!(matches!(error, UnpackError::EscapingPath { .. }), "{error}");
+        assert!(!dest.exists(), "a failed unpack leaves nothing at the destination");
+        let leftovers: Vec<_> = fs::read_dir(dest.parent().expect("parent"))
+            .expect("list")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains(".unpack-"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary directory is left behind");
+    }
+
+    #[test]
+    fn parent_directory_paths_are_refused() {
+        let work = tempfile::tempdir().expect("tempdir");
+        let layer = raw_layer(work.path(), &[("../escaped", EntryType::Regular, "")]);
+        let dest = work.path().join("rootfs");
+        assert_refused(unpack(&[layer], &dest), &dest);
+        assert!(!work.path().join("escaped").exists());
+    }
+
+    #[test]
+    fn hardlinks_outside_the_root_are_refused() {
+        let work = tempfile::tempdir().expect("tempdir");
+        let layer = raw_layer(work.path(), &[("passwd", EntryType::Link, "../../etc/passwd")]);
+        let dest = work.path().join("rootfs");
+        assert_refused(unpack(&[layer], &dest), &dest);
+    }
+
+    #[test]
+    fn symlinked_parents_resolve_inside_the_root() {
+        let work = tempfile::tempdir().expect("tempdir");
+        let outside = work.path().join("outside");
+        fs::create_dir(&outside).expect("mkdir");
+        // `evil` points at the host directory by absolute path and by `..`; writing through it
+        // must land inside the root filesystem, as it would inside the container.
+        let layer = raw_layer(
+            work.path(),
+            &[
+                ("evil", EntryType::Symlink, outside.to_str().expect("utf-8 path")),
+                ("evil/planted", EntryType::Regular, ""),
+                ("dots", EntryType::Symlink, "../../../.."),
+                ("dots/planted-too", EntryType::Regular, ""),
+            ],
+        );
+        let dest = work.path().join("rootfs");
+        unpack(&[layer], &dest).expect("unpack");
+        assert!(fs::read_dir(&outside).expect("list").next().is_none(), "nothing written outside the root");
+        assert!(dest.join(outside.strip_prefix("/").expect("absolute")).join("planted").is_file());
+        assert!(dest.join("planted-too").is_file());
+    }
+
+    #[test]
+    fn hardlinks_share_an_inode_and_whiteouts_apply_to_lower_layers_only() {
+        let work = tempfile::tempdir().expect("tempdir");
+        let mut lower = LayerWriter::new(work.path()).expect("writer");
+        lower.add_directory("etc", DIR).expect("dir");
+        lower.add_file("etc/a", b"a", FILE).expect("file");
+        lower.add_file("etc/b", b"b", FILE).expect("file");
+        lower.add_directory("var", DIR).expect("dir");
+        lower.add_directory("var/sub", DIR).expect("dir");
+        lower.add_file("var/sub/lower", b"l", FILE).expect("file");
+        let lower = lower.finish().expect("finish");
+        // The opaque marker comes after an entry of the same layer in that directory: only lower
+        // content is hidden, whatever the order.
+        let mut upper = LayerWriter::new(work.path()).expect("writer");
+        upper.add_file("var/upper", b"u", FILE).expect("file");
+        upper.add_file("var/.wh..wh..opq", b"", DIR).expect("opaque");
+        upper.add_file("etc/.wh.b", b"", DIR).expect("whiteout");
+        upper.add_hardlink("etc/a-again", "etc/a", FILE).expect("hardlink");
+        let upper = upper.finish().expect("finish");
+
+        let dest = work.path().join("rootfs");
+        unpack(&[lower, upper], &dest).expect("unpack");
+        let a = fs::metadata(dest.join("etc/a")).expect("a");
+        let again = fs::metadata(dest.join("etc/a-again")).expect("hardlink");
+        assert_eq!((a.ino(), a.nlink()), (again.ino(), 2));
+        assert!(!dest.join("etc/b").exists());
+        assert!(!dest.join("var/sub").exists(), "opaque whiteout hides lower directories too");
+        assert_eq!(fs::read_to_string(dest.join("var/upper")).expect("upper kept"), "u");
+        assert_eq!(a.uid(), 1000);
+        assert_eq!(fs::metadata(&dest).expect("root").permissions().mode() & 0o777, 0o755);
+    }
+
+    #[test]
+    fn existing_destination_is_refused() {
+        let work = tempfile::tempdir().expect("tempdir");
+        let error = unpack(&[], work.path()).expect_err("exists");
+        assert!(error.to_string().contains("already exists"), "{error}");
+    }
+}
