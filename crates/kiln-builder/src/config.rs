@@ -331,6 +331,15 @@ mod tests {
     }
 
     #[test]
+    fn the_repository_builder_toml_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../builder.toml");
+        let config = BuilderConfig::load(&path).expect("builder.toml parses");
+        let images = config.resolve_images(&Overrides::default()).expect("names its images");
+        assert!(images.build_image.contains("kiln/build"));
+        assert_eq!(config.lifecycle.version.as_deref(), Some(crate::lifecycle::LIFECYCLE_VERSION));
+    }
+
+    #[test]
     fn lifecycle_version_and_uri_are_exclusive() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("builder.toml");

@@ -3,7 +3,6 @@
 //! run layers and pack's labels, push.
 
 pub mod assemble;
-mod cache_dir;
 pub mod config;
 pub mod descriptor;
 pub mod fetch;
@@ -12,7 +11,6 @@ pub mod layers;
 pub mod lifecycle;
 
 pub use assemble::{assemble, AssembleError, BuilderInputs};
-pub use cache_dir::{cache_dir, CacheDirError};
 pub use config::{BuilderConfig, ConfigError, Overrides, ResolvedImages, RunImage};
 pub use descriptor::{Buildpack, DescriptorError, ModuleInfo};
 pub use fetch::{obtain, FetchError};
@@ -32,7 +30,8 @@ pub struct CreateRequest {
     /// `--lifecycle PATH|URL`; relative paths are relative to the working directory. Wins over
     /// `builder.toml`'s `[lifecycle]`.
     pub lifecycle: Option<String>,
-    /// Lifecycle downloads go to `<cache_dir>/lifecycle`, image blobs to `<cache_dir>/blobs`.
+    /// kiln's cache directory: lifecycle downloads go to `<cache_dir>/lifecycle`, image blobs to
+    /// `<cache_dir>/blobs` (shared with `kiln build`).
     pub cache_dir: PathBuf,
 }
 
