@@ -415,11 +415,18 @@ mod tests {
 
     #[test]
     fn same_input_gives_the_same_digest() {
+        // Two copies of the tree whose files have different mtimes on disk.
         let tree = sample_tree();
+        let other_tree = sample_tree();
+        File::options()
+            .write(true)
+            .open(other_tree.path().join("b/inner/z.txt"))
+            .and_then(|f| f.set_modified(std::time::SystemTime::UNIX_EPOCH))
+            .expect("set mtime");
         let first_store = tempfile::tempdir().expect("tempdir");
         let second_store = tempfile::tempdir().expect("tempdir");
         let first = write_sample(first_store.path(), tree.path());
-        let second = write_sample(second_store.path(), tree.path());
+        let second = write_sample(second_store.path(), other_tree.path());
         assert_eq!(first.digest, second.digest);
         assert_eq!(first.diff_id, second.diff_id);
         assert_eq!(first.size, second.size);
