@@ -1,0 +1,117 @@
+//! The buildpack's error: one variant per module error, each turned into the message the
+//! user reads (header, body, advice).
+
+use crate::compile::CompileError;
+use crate::detect::DetectError;
+use crate::go_mod::GoModError;
+use crate::toolchain::{supported_list, UnsupportedGoVersion};
+use kiln_buildpack_output::ErrorMessage;
+use kiln_download::InstallError;
+use kiln_inventory::{LoadError, INVENTORY_ENV};
+
+/// The large payloads are boxed so `libcnb::Result` stays small on the happy path.
+#[derive(Debug)]
+pub(crate) enum GoFunctionError {
+    Detect(DetectError),
+    GoMod(GoModError),
+    Inventory(Box<LoadError>),
+    UnsupportedGoVersion(Box<UnsupportedGoVersion>),
+    GoDist(Box<InstallError>),
+    Compile(CompileError),
+}
+
+impl From<GoFunctionError> for libcnb::Error<GoFunctionError> {
+    fn from(error: GoFunctionError) -> Self {
+        Self::BuildpackError(error)
+    }
+}
+
+impl GoFunctionError {
+    pub(crate) fn message(self) -> ErrorMessage {
+        let message = |header: &str, body: String, advice: &str| ErrorMessage {
+            header: header.to_string(),
+            body,
+            advice: advice.to_string(),
+        };
+        match self {
+            Self::Detect(error) => message(
+                "Cannot read the source",
+                error.to_string(),
+                "Make every file of the source readable and build again.",
+            ),
+            Self::GoMod(error) => message(
+                "Cannot use go.mod",
+                error.to_string(),
+                "Fix go.mod: `go mod edit -go=1.26` writes a valid go line.",
+            ),
+            Self::Inventory(error) => message(
+                "Cannot load the Go inventory",
+                error.to_string(),
+                &format!("Point {INVENTORY_ENV} at a readable inventory file (path, file:// or http(s):// URL), or unset it to use the embedded inventory."),
+            ),
+            Self::UnsupportedGoVersion(error) => ErrorMessage {
+                header: format!("{} is not available", error.requirement),
+                body: format!(
+                    "{} has no such Go for {}/{}.\nSupported versions: {}.",
+                    error.origin,
+                    error.os,
+                    error.arch,
+                    supported_list(&error.supported)
+                ),
+                advice: format!("Change the `go` (or `toolchain`) line of go.mod to a supported version, or set {INVENTORY_ENV} to an inventory that has this one."),
+            },
+            Self::GoDist(error) => match *error {
+                InstallError::ChecksumMismatch { location, expected, actual } => message(
+                "The Go download does not match its checksum",
+                format!("{location}\nexpected {expected}\nactual   {actual}\nThe build stopped and nothing was installed."),
+                "The file differs from the one the inventory lists: check the mirror that serves it, or correct the inventory's checksum if the file is the official one.",
+                ),
+                error => message(
+                    "Cannot install Go",
+                    error.to_string(),
+                    "Check that the inventory's URL is reachable from the build, or set KILN_INVENTORY to a reachable mirror.",
+                ),
+            },
+            Self::Compile(CompileError::Failed { status, output }) => message(
+                "Compiling the Go code failed",
+                format!("go build exited with {status}:\n\n{output}"),
+                "Fix the errors above (paths are relative to the source root) and build again.",
+            ),
+            Self::Compile(error) => message(
+                "Cannot compile the Go code",
+                error.to_string(),
+                "Clear the build cache and build again.",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checksum_mismatch_says_nothing_was_installed() {
+        let checksum = |digit: &str| {
+            format!("sha256:{}", digit.repeat(64))
+                .parse()
+                .expect("valid checksum")
+        };
+        let message = GoFunctionError::GoDist(Box::new(InstallError::ChecksumMismatch {
+            location: "http://127.0.0.1:9/go1.26.8.linux-amd64.tar.gz".to_string(),
+            expected: checksum("a"),
+            actual: checksum("b"),
+        }))
+        .message();
+        assert_eq!(
+            message.header,
+            "The Go download does not match its checksum"
+        );
+        assert!(
+            message.body.contains("nothing was installed"),
+            "{}",
+            message.body
+        );
+        assert!(message.body.contains(&"a".repeat(64)) && message.body.contains(&"b".repeat(64)));
+    }
+}

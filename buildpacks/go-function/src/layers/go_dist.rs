@@ -1,0 +1,98 @@
+//! The Go toolchain, downloaded from the inventory's URL, verified, and cached between builds.
+
+use super::{empty_cause, unreadable_metadata};
+use crate::errors::GoFunctionError;
+use crate::go_version::GoVersion;
+use crate::GoFunctionBuildpack;
+use kiln_download::{install_tar_gz, Sha256Checksum};
+use kiln_inventory::Artifact;
+use libcnb::build::BuildContext;
+use libcnb::data::layer_name;
+use libcnb::layer::{
+    CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction,
+};
+use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use libherokubuildpack::log::log_info;
+use serde::{Deserialize, Serialize};
+
+/// Identifies the installed toolchain: the same checksum means the same bytes, wherever
+/// a mirror serves them from.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct GoDistMetadata {
+    version: String,
+    checksum: Sha256Checksum,
+}
+
+/// Installs (or reuses) Go from `artifact` and returns the env that puts it on PATH for the
+/// rest of the build.
+pub(crate) fn handle_go_dist_layer(
+    context: &BuildContext<GoFunctionBuildpack>,
+    artifact: &Artifact<GoVersion>,
+) -> libcnb::Result<LayerEnv, GoFunctionError> {
+    let wanted = GoDistMetadata {
+        version: artifact.version.to_string(),
+        checksum: artifact.checksum.clone(),
+    };
+    let layer = context.cached_layer(
+        layer_name!("go_dist"),
+        CachedLayerDefinition {
+            // Later buildpacks (and `go` tools run by them) may use the toolchain too.
+            build: true,
+            launch: false,
+            invalid_metadata_action: &|_| {
+                (InvalidMetadataAction::DeleteLayer, unreadable_metadata())
+            },
+            restored_layer_action: &|cached: &GoDistMetadata, _| {
+                if *cached == wanted {
+                    (
+                        RestoredLayerAction::KeepLayer,
+                        format!("Go {} is cached", cached.version),
+                    )
+                } else {
+                    (
+                        RestoredLayerAction::DeleteLayer,
+                        format!(
+                            "the cache holds Go {}, this build needs Go {}",
+                            cached.version, wanted.version
+                        ),
+                    )
+                }
+            },
+        },
+    )?;
+
+    let goroot = layer.path().join("go");
+    match &layer.state {
+        LayerState::Restored { cause } => log_info(format!("Reusing the Go toolchain: {cause}")),
+        LayerState::Empty { cause } => {
+            log_info(format!(
+                "Installing Go {} ({}) from {}",
+                wanted.version,
+                empty_cause(cause),
+                artifact.url
+            ));
+            install_tar_gz(&artifact.url, &artifact.checksum, &goroot)
+                .map_err(|error| GoFunctionError::GoDist(Box::new(error)))?;
+            log_info(format!("Verified {}", artifact.checksum));
+            layer.write_metadata(wanted)?;
+        }
+    }
+
+    let env = LayerEnv::new()
+        .chainable_insert(
+            Scope::Build,
+            ModificationBehavior::Prepend,
+            "PATH",
+            goroot.join("bin"),
+        )
+        .chainable_insert(Scope::Build, ModificationBehavior::Delimiter, "PATH", ":")
+        // Never let `go` fetch another toolchain: the inventory decides which Go builds.
+        .chainable_insert(
+            Scope::Build,
+            ModificationBehavior::Override,
+            "GOTOOLCHAIN",
+            "local",
+        );
+    layer.write_env(&env)?;
+    Ok(env)
+}

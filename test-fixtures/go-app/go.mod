@@ -1,0 +1,3 @@
+module example.com/kiln/go-app
+
+go 1.26

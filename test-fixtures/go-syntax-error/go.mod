@@ -1,0 +1,3 @@
+module example.com/kiln/go-syntax-error
+
+go 1.26

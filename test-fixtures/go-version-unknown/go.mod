@@ -1,0 +1,3 @@
+module example.com/kiln/go-version-unknown
+
+go 1.99
