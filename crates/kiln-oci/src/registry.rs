@@ -139,6 +139,18 @@ impl Registry {
         manifest::resolve(&session).await
     }
 
+    /// The size of the image `reference` names as a registry stores it: its config and
+    /// compressed layers (the linux/amd64 entry of an index), without pulling any blob.
+    ///
+    /// # Errors
+    /// When the manifest cannot be fetched or parsed.
+    pub async fn image_size(&self, reference: &ImageRef) -> Result<u64, RegistryError> {
+        let session = self.session(reference).await?;
+        let (manifest, _) = manifest::fetch_image(&session).await?;
+        let layers: u64 = manifest.layers().iter().map(oci_spec::image::Descriptor::size).sum();
+        Ok(manifest.config().size() + layers)
+    }
+
     /// Pulls `reference` into `blob_cache` (`<blob_cache>/sha256/<hex>`), skipping layers already there.
     ///
     /// # Errors

@@ -150,6 +150,11 @@ async fn push_pull_unpack_round_trip() {
         registry.resolve(&target).await.expect("resolve"),
         pushed.digest
     );
+    assert_eq!(
+        registry.image_size(&target).await.expect("image size"),
+        pushed.size,
+        "the size read back is the size pushed"
+    );
 
     // Pushing the same image again uploads nothing and gives the same digest.
     let events = Events::default();

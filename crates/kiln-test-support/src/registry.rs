@@ -1,13 +1,15 @@
 //! A distribution registry on a free loopback port, removed with its storage when dropped.
 
 use crate::http::get;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const REGISTRY_BINARY: &str = "docker-registry";
 
 pub struct TestRegistry {
     process: Child,
+    /// Closing this pipe stops the registry (see `start`).
+    lifeline: Option<ChildStdin>,
     /// `127.0.0.1:<port>`: the registry part of image references.
     pub address: String,
     _storage: tempfile::TempDir,
@@ -29,14 +31,21 @@ impl TestRegistry {
             ),
         )
         .expect("registry config");
-        let process = Command::new(REGISTRY_BINARY)
-            .arg("serve")
+        assert!(
+            Command::new(REGISTRY_BINARY).arg("--version").output().is_ok(),
+            "{REGISTRY_BINARY} is missing: apt-get install docker-registry"
+        );
+        // The registry lives as long as the pipe to this shell: when the test process ends,
+        // even without running destructors (a static), the pipe closes and the shell stops it.
+        let mut process = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{REGISTRY_BINARY} serve \"$0\" >/dev/null 2>&1 & registry=$!; read -r _; kill $registry; wait $registry"))
             .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdin(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {REGISTRY_BINARY} (apt-get install docker-registry): {e}"));
-        let registry = Self { process, address, _storage: storage };
+            .expect("sh starts the registry");
+        let lifeline = process.stdin.take();
+        let registry = Self { process, lifeline, address, _storage: storage };
         let deadline = Instant::now() + Duration::from_secs(30);
         while get(&registry.address, "/v2/").map(|r| r.status) != Some(200) {
             assert!(Instant::now() < deadline, "the registry at {} did not come up", registry.address);
@@ -76,7 +85,7 @@ impl TestRegistry {
 
 impl Drop for TestRegistry {
     fn drop(&mut self) {
-        let _ = self.process.kill();
+        drop(self.lifeline.take());
         let _ = self.process.wait();
     }
 }

@@ -1,7 +1,11 @@
 //! `kiln`: build function source into OCI images with Cloud Native Buildpacks, daemonless.
 
+mod cache;
 mod commands;
 mod output;
+mod registry_auth;
+mod source;
+mod unpacked;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,0 +1,75 @@
+//! kiln's cache directory: pulled blobs, unpacked images, build caches and per-run scratch.
+//! `$KILN_CACHE_DIR`, else `$XDG_CACHE_HOME/kiln`, else `~/.cache/kiln`.
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub(crate) struct Cache {
+    root: PathBuf,
+}
+
+impl Cache {
+    pub(crate) fn locate() -> anyhow::Result<Self> {
+        let root = std::env::var_os("KILN_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|dir| PathBuf::from(dir).join("kiln")))
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/kiln")))
+            .context("cannot find a cache directory: set KILN_CACHE_DIR")?;
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("cannot create the cache directory {}; set KILN_CACHE_DIR to a writable one", root.display()))?;
+        Ok(Self { root })
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Compressed layer blobs by digest, shared by every image kiln pulls.
+    pub(crate) fn blobs(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+
+    /// The unpacked root filesystem and config of one image, by manifest digest.
+    pub(crate) fn image(&self, digest: &str) -> PathBuf {
+        self.root.join("images").join(digest.replace(':', "-"))
+    }
+
+    /// The lifecycle's build cache for one image repository: rebuilds of the same image reuse
+    /// its layers. Named by a hash so any repository name is a safe directory name.
+    pub(crate) fn build_cache(&self, repository: &str) -> PathBuf {
+        let hash = Sha256::digest(repository.as_bytes());
+        let short: String = hash.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+        let readable: String = repository
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+            .collect();
+        self.root.join("build-cache").join(format!("{readable}-{short}"))
+    }
+
+    /// A fresh directory for one run, removed when the returned guard is dropped.
+    pub(crate) fn scratch(&self, prefix: &str) -> anyhow::Result<tempfile::TempDir> {
+        let dir = self.root.join("tmp");
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(&dir)
+            .with_context(|| format!("cannot create a scratch directory in {}", dir.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_caches_are_per_repository_and_safe_names() {
+        let cache = Cache { root: PathBuf::from("/c") };
+        let a = cache.build_cache("127.0.0.1:5000/apps/hello");
+        let b = cache.build_cache("127.0.0.1:5000/apps/other");
+        assert_ne!(a, b);
+        let name = a.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(name.starts_with("127.0.0.1_5000_apps_hello-"), "{name}");
+        assert_eq!(a.parent(), Some(Path::new("/c/build-cache")));
+    }
+}

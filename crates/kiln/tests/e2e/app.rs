@@ -1,0 +1,58 @@
+//! A running app image: `kiln run` in the background, stopped with SIGTERM when dropped.
+
+use kiln_test_support::{get, HttpResponse};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct RunningApp {
+    process: Option<Child>,
+    pub address: String,
+}
+
+impl RunningApp {
+    pub fn start(cache_dir: &Path, image: &str) -> Self {
+        let port = kiln_test_support::free_port();
+        let process = Command::new(env!("CARGO_BIN_EXE_kiln"))
+            .args(["run", image, "--port", &port.to_string()])
+            .env("KILN_CACHE_DIR", cache_dir)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("kiln run starts");
+        Self { process: Some(process), address: format!("127.0.0.1:{port}") }
+    }
+
+    /// GET `path` once the app answers, waiting up to a minute for it to start.
+    pub fn get_when_up(&mut self, path: &str) -> HttpResponse {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(response) = get(&self.address, path) {
+                return response;
+            }
+            if let Some(status) = self.process.as_mut().and_then(|p| p.try_wait().ok().flatten()) {
+                panic!("kiln run exited before the app answered: {status}");
+            }
+            assert!(Instant::now() < deadline, "the app never answered on {}", self.address);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGTERM to kiln and waits for it to stop the app.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut process = self.process.take().expect("the app is running");
+        let status = Command::new("kill")
+            .args(["-TERM", &process.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+        process.wait().expect("kiln run ends")
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        if self.process.is_some() {
+            let _ = self.stop();
+        }
+    }
+}
