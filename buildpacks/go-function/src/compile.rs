@@ -14,7 +14,7 @@ const GO_BUILD_FLAGS: [&str; 4] = ["build", "-trimpath", "-buildvcs=false", "-ld
 pub(crate) enum CompileError {
     #[error("cannot run `go build`: {0}. The Go toolchain layer is incomplete: clear the build cache and build again")]
     Spawn(#[source] std::io::Error),
-    #[error("`go build` failed ({status}):\n{output}")]
+    #[error("go build failed ({status}):\n{output}")]
     Failed { status: ExitStatus, output: String },
 }
 
@@ -39,9 +39,19 @@ pub(crate) fn go_build(
         .current_dir(app_dir)
         .env_clear()
         .envs(env);
+    let shown_flags: Vec<String> = GO_BUILD_FLAGS
+        .iter()
+        .map(|flag| {
+            if flag.contains(' ') {
+                format!("'{flag}'")
+            } else {
+                (*flag).to_string()
+            }
+        })
+        .collect();
     log_info(format!(
         "Running: go {} -o {} {package_dir}",
-        GO_BUILD_FLAGS.join(" "),
+        shown_flags.join(" "),
         output.display()
     ));
     let result = command

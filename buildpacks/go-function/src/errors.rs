@@ -74,7 +74,7 @@ impl GoFunctionError {
             },
             Self::Compile(CompileError::Failed { status, output }) => message(
                 "Compiling the Go code failed",
-                format!("go build exited with {status}:\n\n{output}"),
+                format!("go build failed ({status}):\n\n{output}"),
                 "Fix the errors above (paths are relative to the source root) and build again.",
             ),
             Self::Compile(error) => message(
