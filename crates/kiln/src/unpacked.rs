@@ -56,9 +56,11 @@ pub(crate) async fn unpacked(
         .await
         .with_context(|| format!("cannot pull {pinned}"))?;
 
+    let images_dir = dir.parent().context("image cache directory has no parent")?;
+    std::fs::create_dir_all(images_dir).with_context(|| format!("cannot create {}", images_dir.display()))?;
     let staging = tempfile::Builder::new()
         .prefix(".unpacking-")
-        .tempdir_in(dir.parent().context("image cache directory has no parent")?)
+        .tempdir_in(images_dir)
         .context("cannot create a directory to unpack into")?;
     kiln_oci::unpack(&pulled.layers, &staging.path().join("rootfs"))
         .with_context(|| format!("cannot unpack {pinned}"))?;

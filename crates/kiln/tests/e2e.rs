@@ -48,7 +48,7 @@ fn go_app_builds_serves_and_rebuilds_to_the_same_digest() {
     let mut app = RunningApp::start(&w.cache_dir, &image);
     let response = app.get_when_up("/");
     assert_eq!(response.status, 200);
-    assert_eq!(response.text(), "Hello from go-app!\n");
+    assert_eq!(response.text(), "Hello from kiln go-app\n");
     let status = app.stop();
     assert!(status.success(), "kiln run did not stop cleanly on SIGTERM: {status}");
 
@@ -56,7 +56,7 @@ fn go_app_builds_serves_and_rebuilds_to_the_same_digest() {
     expect_success(&second);
     assert_eq!(json(&second)["digest"].as_str(), Some(digest.as_str()), "an unchanged rebuild changed the image");
     let log = stderr(&second);
-    for reused in ["Reusing Go", "Reusing module cache", "Reusing build cache"] {
+    for reused in ["Reusing the Go toolchain", "Reusing the module cache", "Reusing the build cache"] {
         assert!(log.contains(reused), "the rebuild did not say `{reused}`:\n{log}");
     }
 }
@@ -69,7 +69,7 @@ fn go_app_with_a_module_dependency_serves() {
     let mut app = RunningApp::start(&w.cache_dir, &image);
     let response = app.get_when_up("/");
     assert_eq!(response.status, 200);
-    assert!(response.text().starts_with("Hello from go-app-deps"), "{}", response.text());
+    assert!(response.text().starts_with("Hello from kiln go-app-deps"), "{}", response.text());
 }
 
 #[test]

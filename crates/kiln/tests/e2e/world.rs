@@ -181,7 +181,7 @@ fn go_mirror(dir: &Path) -> (String, String, String) {
 
 fn write_inventory(path: &Path, version: &str, url: &str, checksum: &str) -> PathBuf {
     let text = format!(
-        "[[artifacts]]\nversion = \"{version}\"\nos = \"linux\"\narch = \"amd64\"\nurl = \"{url}\"\nchecksum = \"{checksum}\"\n"
+        "[[artifacts]]\nversion = \"go{version}\"\nos = \"linux\"\narch = \"amd64\"\nurl = \"{url}\"\nchecksum = \"{checksum}\"\n"
     );
     std::fs::write(path, text).expect("inventory");
     path.to_path_buf()
