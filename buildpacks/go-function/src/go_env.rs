@@ -5,15 +5,18 @@ use libcnb::Env;
 use std::ffi::OsString;
 use std::path::Path;
 
-/// Go settings a user may give with `kiln build --env`: where modules come from and which are
-/// private. `GOFLAGS` is handled on its own because the buildpack adds to it.
-pub(crate) const USER_SETTINGS: [&str; 6] = [
+/// Go settings a user may give with `kiln build --env`: where modules come from, which are
+/// private, and the CA bundle to trust (`SSL_CERT_FILE`, for module proxies behind a
+/// TLS-intercepting proxy; `kiln build` makes a local file available inside the build).
+/// `GOFLAGS` is handled on its own because the buildpack adds to it.
+pub(crate) const USER_SETTINGS: [&str; 7] = [
     "GOPROXY",
     "GOPRIVATE",
     "GONOPROXY",
     "GONOSUMDB",
     "GOSUMDB",
     "GOINSECURE",
+    "SSL_CERT_FILE",
 ];
 
 /// Where the cached layers put Go's caches.
