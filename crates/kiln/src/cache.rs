@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 pub(crate) struct Cache {
@@ -39,7 +40,10 @@ impl Cache {
     /// its layers. Named by a hash so any repository name is a safe directory name.
     pub(crate) fn build_cache(&self, repository: &str) -> PathBuf {
         let hash = Sha256::digest(repository.as_bytes());
-        let short: String = hash.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+        let short: String = hash.iter().take(8).fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        });
         let readable: String = repository
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })

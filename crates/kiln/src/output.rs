@@ -8,6 +8,9 @@ pub(crate) struct Output {
     json: bool,
 }
 
+// Progress goes to stderr in both modes today; these stay methods so that where output goes
+// remains the Output's decision, not every caller's.
+#[allow(clippy::unused_self)]
 impl Output {
     pub(crate) fn new(json: bool) -> Self {
         Self { json }

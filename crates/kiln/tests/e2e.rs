@@ -18,13 +18,18 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The host's CA bundle: module downloads may pass a TLS-intercepting proxy whose CA only
+/// the host trusts, as on many company networks.
+const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 /// `kiln build --json` of a fixture into `repository:tag` on the test registry.
 fn build(fixture_name: &str, repository: &str, inventory: &std::path::Path) -> (Output, String) {
     let w = world();
     let image = format!("{}/{repository}:1", w.registry.address);
     let output = kiln(&w.cache_dir, &[
         "build", &fixture(fixture_name), "--image", &image, "--builder", &w.builder,
-        "--env", &format!("KILN_INVENTORY={}", inventory.display()), "--json",
+        "--env", &format!("KILN_INVENTORY={}", inventory.display()),
+        "--env", &format!("SSL_CERT_FILE={HOST_CA_BUNDLE}"), "--json",
     ]);
     (output, image)
 }

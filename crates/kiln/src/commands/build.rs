@@ -20,8 +20,9 @@ use std::time::Instant;
 pub(crate) const DEFAULT_BUILDER: &str = "127.0.0.1:5000/kiln/builder:latest";
 
 /// Build environment variables whose value may name a file on the machine running kiln; the
-/// file is made available inside the build and the value rewritten to its path there.
-const FILE_VALUED_ENV: [&str; 1] = ["KILN_INVENTORY"];
+/// file is made available inside the build and the value rewritten to its path there:
+/// a buildpack's inventory, and the CA bundle to trust behind a TLS-intercepting proxy.
+const FILE_VALUED_ENV: [&str; 2] = ["KILN_INVENTORY", "SSL_CERT_FILE"];
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -207,4 +208,38 @@ fn run_image_registries(builder_rootfs: &Path) -> Vec<String> {
         .filter_map(|reference| reference.parse::<ImageRef>().ok())
         .map(|reference| reference.registry().to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_files_named_by_file_valued_variables_go_into_the_platform_dir() {
+        let host = tempfile::tempdir().expect("host dir");
+        let inventory = host.path().join("inventory.toml");
+        std::fs::write(&inventory, "[[artifacts]]\n").expect("inventory");
+        let platform = tempfile::tempdir().expect("platform dir");
+        let env = vec![
+            ("KILN_INVENTORY".to_string(), format!("file://{}", inventory.display())),
+            ("SSL_CERT_FILE".to_string(), "https://example.invalid/ca.pem".to_string()),
+            ("GOFLAGS".to_string(), inventory.display().to_string()),
+        ];
+        let staged = stage_file_values(env, platform.path()).expect("staged");
+        assert_eq!(staged[0], ("KILN_INVENTORY".to_string(), "/platform/files/KILN_INVENTORY".to_string()));
+        assert_eq!(
+            std::fs::read_to_string(platform.path().join("files/KILN_INVENTORY")).expect("copied"),
+            "[[artifacts]]\n"
+        );
+        // Not a local file, or not a file-valued variable: passed through as given.
+        assert_eq!(staged[1].1, "https://example.invalid/ca.pem");
+        assert_eq!(staged[2].1, inventory.display().to_string());
+    }
+
+    #[test]
+    fn env_pairs_need_an_equals_sign() {
+        assert_eq!(parse_env(&["A=b=c".to_string()]).expect("parsed"), [("A".to_string(), "b=c".to_string())]);
+        let error = parse_env(&["JUSTNAME".to_string()]).expect_err("no =");
+        assert!(error.to_string().contains("NAME=VALUE"));
+    }
 }

@@ -5,13 +5,13 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct RunningApp {
+pub(crate) struct RunningApp {
     process: Option<Child>,
-    pub address: String,
+    pub(crate) address: String,
 }
 
 impl RunningApp {
-    pub fn start(cache_dir: &Path, image: &str) -> Self {
+    pub(crate) fn start(cache_dir: &Path, image: &str) -> Self {
         let port = kiln_test_support::free_port();
         let process = Command::new(env!("CARGO_BIN_EXE_kiln"))
             .args(["run", image, "--port", &port.to_string()])
@@ -23,7 +23,7 @@ impl RunningApp {
     }
 
     /// GET `path` once the app answers, waiting up to a minute for it to start.
-    pub fn get_when_up(&mut self, path: &str) -> HttpResponse {
+    pub(crate) fn get_when_up(&mut self, path: &str) -> HttpResponse {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(response) = get(&self.address, path) {
@@ -38,7 +38,7 @@ impl RunningApp {
     }
 
     /// Sends SIGTERM to kiln and waits for it to stop the app.
-    pub fn stop(&mut self) -> ExitStatus {
+    pub(crate) fn stop(&mut self) -> ExitStatus {
         let mut process = self.process.take().expect("the app is running");
         let status = Command::new("kill")
             .args(["-TERM", &process.id().to_string()])

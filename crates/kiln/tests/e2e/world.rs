@@ -9,20 +9,20 @@ use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-pub struct World {
-    pub registry: TestRegistry,
-    pub builder: String,
+pub(crate) struct World {
+    pub(crate) registry: TestRegistry,
+    pub(crate) builder: String,
     /// Inventory whose Go entry is this machine's Go, served from the loopback mirror.
-    pub inventory: PathBuf,
+    pub(crate) inventory: PathBuf,
     /// The same entry with a checksum that does not match the served archive.
-    pub tampered_inventory: PathBuf,
-    pub cache_dir: PathBuf,
+    pub(crate) tampered_inventory: PathBuf,
+    pub(crate) cache_dir: PathBuf,
     _mirror: FileServer,
 }
 
 /// The shared world, built by the first test that asks; a failed build fails every test with
 /// the same message instead of being retried.
-pub fn world() -> &'static World {
+pub(crate) fn world() -> &'static World {
     static WORLD: OnceLock<Result<World, String>> = OnceLock::new();
     static BUILDING: Mutex<()> = Mutex::new(());
     let _one_builder = BUILDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -41,7 +41,7 @@ pub fn world() -> &'static World {
     }
 }
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
@@ -94,10 +94,11 @@ fn step<T>(name: &str, action: impl FnOnce() -> T) -> T {
     value
 }
 
-/// Runs the kiln binary under test with its own cache directory.
-pub fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
+/// Runs the kiln binary under test from the repository root, with its own cache directory.
+pub(crate) fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(args)
+        .current_dir(repo_root())
         .env("KILN_CACHE_DIR", cache_dir)
         .env_remove("KILN_BUILDER")
         .output()
@@ -111,7 +112,7 @@ pub fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
     output
 }
 
-pub fn expect_success(output: &Output) {
+pub(crate) fn expect_success(output: &Output) {
     assert!(
         output.status.success(),
         "kiln failed ({}):\n{}",
