@@ -4,6 +4,7 @@
 mod compile;
 mod detect;
 mod errors;
+mod go_dist_contents;
 mod go_env;
 mod go_mod;
 mod go_version;

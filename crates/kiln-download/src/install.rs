@@ -36,6 +36,10 @@ pub enum InstallError {
 /// Downloads the `.tar.gz` at `location`, checks its sha256 against `expected` while unpacking,
 /// and installs its single top-level directory at `destination`, which must not exist.
 ///
+/// Only entries for which `keep` returns true are written; it sees each entry's path as the
+/// archive spells it (`go/src/...`). Skipped entries still stream through the checksum, so
+/// leaving files out never weakens the verification.
+///
 /// The archive is unpacked into a temporary directory beside `destination` (on the same
 /// filesystem, so the final step is one atomic rename); on any error, that directory is removed
 /// and `destination` is left untouched.
@@ -47,6 +51,7 @@ pub fn install_tar_gz(
     location: &str,
     expected: &Sha256Checksum,
     destination: &Path,
+    keep: impl Fn(&Path) -> bool,
 ) -> Result<(), InstallError> {
     let parent = destination.parent().unwrap_or(Path::new("."));
     let filesystem_error = |path: &Path| {
@@ -63,9 +68,7 @@ pub fn install_tar_gz(
         source,
     };
     let mut hashing = HashingReader::new(open(location)?);
-    tar::Archive::new(GzDecoder::new(&mut hashing))
-        .unpack(staging.path())
-        .map_err(unpack_error)?;
+    unpack_kept(GzDecoder::new(&mut hashing), staging.path(), keep).map_err(unpack_error)?;
     let actual = hashing.finish().map_err(unpack_error)?;
     if &actual != expected {
         return Err(InstallError::ChecksumMismatch {
@@ -83,6 +86,34 @@ pub fn install_tar_gz(
     fs::rename(&top_level, destination).map_err(filesystem_error(destination))
 }
 
+/// Unpacks the entries of the tar stream `archive` that `keep` accepts into `destination`.
+fn unpack_kept(
+    archive: impl io::Read,
+    destination: &Path,
+    keep: impl Fn(&Path) -> bool,
+) -> io::Result<()> {
+    let mut archive = tar::Archive::new(archive);
+    // Directories come last, deepest first (as `tar::Archive::unpack` does it), so that a
+    // read-only directory cannot stop its own contents from being written.
+    let mut directories = Vec::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        if !keep(&entry.path()?) {
+            continue;
+        }
+        if entry.header().entry_type().is_dir() {
+            directories.push(entry);
+        } else {
+            entry.unpack_in(destination)?;
+        }
+    }
+    directories.sort_by(|a, b| b.path_bytes().cmp(&a.path_bytes()));
+    for mut directory in directories {
+        directory.unpack_in(destination)?;
+    }
+    Ok(())
+}
+
 /// The only entry of `directory`, if there is exactly one and it is a directory.
 fn single_directory(directory: &Path) -> io::Result<Option<PathBuf>> {
     let entries = fs::read_dir(directory)?.collect::<io::Result<Vec<_>>>()?;
@@ -95,14 +126,7 @@ fn single_directory(directory: &Path) -> io::Result<Option<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{serve_once, tar_gz, NOT_THE_CHECKSUM};
-    use sha2::{Digest, Sha256};
-
-    fn checksum_of(bytes: &[u8]) -> Sha256Checksum {
-        format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-            .parse()
-            .expect("valid checksum")
-    }
+    use crate::testing::{checksum_of, serve_once, tar_gz, NOT_THE_CHECKSUM};
 
     fn write_archive(dir: &Path, entries: &[(&str, &[u8])]) -> (String, Sha256Checksum) {
         let bytes = tar_gz(entries);
@@ -121,7 +145,7 @@ mod tests {
         let layer = dir.path().join("layer");
         fs::create_dir(&layer).expect("layer");
 
-        install_tar_gz(&location, &checksum, &layer.join("go")).expect("install");
+        install_tar_gz(&location, &checksum, &layer.join("go"), |_| true).expect("install");
 
         assert_eq!(
             fs::read(layer.join("go/bin/go")).expect("installed"),
@@ -139,7 +163,7 @@ mod tests {
         fs::create_dir(&layer).expect("layer");
         let expected: Sha256Checksum = NOT_THE_CHECKSUM.parse().expect("valid checksum");
 
-        let error = install_tar_gz(&location, &expected, &layer.join("go"))
+        let error = install_tar_gz(&location, &expected, &layer.join("go"), |_| true)
             .expect_err("mismatch must fail");
 
         assert!(matches!(error, InstallError::ChecksumMismatch { .. }));
@@ -152,12 +176,37 @@ mod tests {
     }
 
     #[test]
+    fn leaves_out_what_keep_refuses_yet_verifies_the_whole_archive() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let entries: &[(&str, &[u8])] = &[
+            ("go/", b""),
+            ("go/bin/go", b"binary"),
+            ("go/test/", b""),
+            ("go/test/huge", &[7; 4096]),
+        ];
+        let (location, checksum) = write_archive(dir.path(), entries);
+        let outside_test = |path: &Path| !path.starts_with("go/test");
+
+        install_tar_gz(&location, &checksum, &dir.path().join("go"), outside_test)
+            .expect("install");
+        assert!(dir.path().join("go/bin/go").is_file());
+        assert!(!dir.path().join("go/test").exists());
+
+        let expected: Sha256Checksum = NOT_THE_CHECKSUM.parse().expect("valid checksum");
+        let error = install_tar_gz(&location, &expected, &dir.path().join("go2"), outside_test)
+            .expect_err("skipping entries must not skip the verification");
+        assert!(matches!(error, InstallError::ChecksumMismatch { .. }));
+        assert!(!dir.path().join("go2").exists());
+    }
+
+    #[test]
     fn downloads_over_http() {
         let dir = tempfile::tempdir().expect("temp dir");
         let bytes = tar_gz(&[("go/VERSION", b"go1.26.8")]);
         let url = serve_once(bytes.clone());
 
-        install_tar_gz(&url, &checksum_of(&bytes), &dir.path().join("go")).expect("install");
+        install_tar_gz(&url, &checksum_of(&bytes), &dir.path().join("go"), |_| true)
+            .expect("install");
 
         assert_eq!(
             fs::read(dir.path().join("go/VERSION")).expect("installed"),
@@ -172,7 +221,7 @@ mod tests {
         let layer = dir.path().join("layer");
         fs::create_dir(&layer).expect("layer");
 
-        let error = install_tar_gz(&location, &checksum, &layer.join("go"))
+        let error = install_tar_gz(&location, &checksum, &layer.join("go"), |_| true)
             .expect_err("two top-level directories must fail");
 
         assert!(matches!(error, InstallError::NotASingleDirectory { .. }));

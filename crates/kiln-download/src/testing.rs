@@ -1,6 +1,8 @@
 //! Helpers for tests of crates that download: archives built in memory and a one-shot HTTP
 //! server on 127.0.0.1.
 
+use crate::Sha256Checksum;
+use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
@@ -8,7 +10,19 @@ use std::net::TcpListener;
 pub const NOT_THE_CHECKSUM: &str =
     "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
-/// A gzip tar holding `entries` (path, contents) as regular files.
+/// The checksum an inventory would list for `bytes`.
+///
+/// # Panics
+/// Never: a sha256 always makes a valid checksum.
+#[must_use]
+pub fn checksum_of(bytes: &[u8]) -> Sha256Checksum {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+        .parse()
+        .expect("a sha256 digest is a valid checksum")
+}
+
+/// A gzip tar holding `entries` (path, contents) as regular files, or as directories where the
+/// path ends in `/` (official toolchain archives list their directories too).
 ///
 /// # Panics
 /// When writing into memory fails, which it does not.
@@ -18,6 +32,9 @@ pub fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut builder = tar::Builder::new(encoder);
     for (path, contents) in entries {
         let mut header = tar::Header::new_gnu();
+        if path.ends_with('/') {
+            header.set_entry_type(tar::EntryType::Directory);
+        }
         header.set_size(contents.len() as u64);
         header.set_mode(0o755);
         builder

@@ -2,6 +2,7 @@
 
 use super::{empty_cause, unreadable_metadata};
 use crate::errors::GoFunctionError;
+use crate::go_dist_contents::{needed_by_builds, CONTENTS};
 use crate::go_version::GoVersion;
 use crate::GoFunctionBuildpack;
 use kiln_download::{install_tar_gz, Sha256Checksum};
@@ -16,11 +17,14 @@ use libherokubuildpack::log::log_info;
 use serde::{Deserialize, Serialize};
 
 /// Identifies the installed toolchain: the same checksum means the same bytes, wherever
-/// a mirror serves them from.
+/// a mirror serves them from, and `contents` says which of them were installed. Layers from
+/// before `contents` existed hold the whole distribution; their metadata no longer reads, so
+/// they are replaced.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct GoDistMetadata {
     version: String,
     checksum: Sha256Checksum,
+    contents: String,
 }
 
 /// Installs (or reuses) Go from `artifact` and returns the env that puts it on PATH for the
@@ -32,6 +36,7 @@ pub(crate) fn handle_go_dist_layer(
     let wanted = GoDistMetadata {
         version: artifact.version.to_string(),
         checksum: artifact.checksum.clone(),
+        contents: CONTENTS.to_string(),
     };
     let layer = context.cached_layer(
         layer_name!("go_dist"),
@@ -47,6 +52,14 @@ pub(crate) fn handle_go_dist_layer(
                     (
                         RestoredLayerAction::KeepLayer,
                         format!("Go {} is cached", cached.version),
+                    )
+                } else if cached.version == wanted.version && cached.checksum == wanted.checksum {
+                    (
+                        RestoredLayerAction::DeleteLayer,
+                        format!(
+                            "the cached Go {} holds other files ({}) than this buildpack installs ({})",
+                            cached.version, cached.contents, wanted.contents
+                        ),
                     )
                 } else {
                     (
@@ -71,9 +84,12 @@ pub(crate) fn handle_go_dist_layer(
                 empty_cause(cause),
                 artifact.url
             ));
-            install_tar_gz(&artifact.url, &artifact.checksum, &goroot)
+            install_tar_gz(&artifact.url, &artifact.checksum, &goroot, needed_by_builds)
                 .map_err(|error| GoFunctionError::GoDist(Box::new(error)))?;
-            log_info(format!("Verified {}", artifact.checksum));
+            log_info(format!(
+                "Verified {}; left out the tests, docs and tools that builds do not use",
+                artifact.checksum
+            ));
             layer.write_metadata(wanted)?;
         }
     }
