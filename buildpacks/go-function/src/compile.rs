@@ -3,6 +3,7 @@
 use libcnb::Env;
 use libherokubuildpack::command::CommandExt;
 use libherokubuildpack::log::log_info;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, ExitStatus};
 
@@ -14,17 +15,21 @@ const GO_BUILD_FLAGS: [&str; 4] = ["build", "-trimpath", "-buildvcs=false", "-ld
 pub(crate) enum CompileError {
     #[error("cannot run `go build`: {0}. The Go toolchain layer is incomplete: clear the build cache and build again")]
     Spawn(#[source] std::io::Error),
-    #[error("go build failed ({status}):\n{output}")]
-    Failed { status: ExitStatus, output: String },
+    /// go's own messages (with `file:line`) were streamed to the log as it ran; repeating
+    /// them here would print every compile error twice.
+    #[error("go build failed ({0}): its errors are in the output above")]
+    Failed(ExitStatus),
 }
 
 /// Builds the package in `package_dir` (relative to `app_dir`, as go expects: `.`) into
-/// `output`, streaming go's output to the build log.
+/// `output`, streaming go's stdout and stderr to `go_stdout` and `go_stderr` (the build log).
 pub(crate) fn go_build(
     env: &Env,
     app_dir: &Path,
     package_dir: &str,
     output: &Path,
+    go_stdout: impl Write + Send,
+    go_stderr: impl Write + Send,
 ) -> Result<(), CompileError> {
     if app_dir.join("vendor/modules.txt").is_file() {
         log_info("Using the vendor/ directory (go builds with -mod=vendor)");
@@ -54,18 +59,15 @@ pub(crate) fn go_build(
         shown_flags.join(" "),
         output.display()
     ));
-    let result = command
-        .output_and_write_streams(std::io::stdout(), std::io::stderr())
+    let status = command
+        .spawn_and_write_streams(go_stdout, go_stderr)
+        .and_then(|mut go| go.wait())
         .map_err(CompileError::Spawn)?;
-    if result.status.success() {
-        return Ok(());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(CompileError::Failed(status))
     }
-    let mut output = String::from_utf8_lossy(&result.stderr).into_owned();
-    output.push_str(&String::from_utf8_lossy(&result.stdout));
-    Err(CompileError::Failed {
-        status: result.status,
-        output,
-    })
 }
 
 /// These run the machine's real `go` (the same toolchain the tests' mirror serves).
@@ -74,6 +76,7 @@ mod tests {
     use super::*;
     use crate::go_env::{go_build_env, GoCaches};
     use std::fs;
+    use std::io;
     use std::path::PathBuf;
 
     fn fixture(name: &str) -> PathBuf {
@@ -115,7 +118,7 @@ mod tests {
             .map(|(index, source)| {
                 tiny_module(source);
                 let binary = output.path().join(format!("app{index}"));
-                go_build(&env, source, ".", &binary).expect("go build");
+                go_build(&env, source, ".", &binary, io::sink(), io::sink()).expect("go build");
                 fs::read(binary).expect("binary")
             })
             .collect();
@@ -126,19 +129,22 @@ mod tests {
     }
 
     #[test]
-    fn compile_errors_keep_their_relative_file_and_line() {
+    fn compile_errors_reach_the_log_once_with_their_relative_file_and_line() {
         let output = tempfile::tempdir().expect("temp dir");
+        let mut log = Vec::new();
         let error = go_build(
             &test_env(),
             &fixture("go-syntax-error"),
             ".",
             &output.path().join("app"),
+            io::sink(),
+            &mut log,
         )
         .expect_err("a syntax error must fail");
-        let CompileError::Failed { output: log, .. } = error else {
-            panic!("expected a failed build, got {error:?}");
-        };
+        let log = String::from_utf8_lossy(&log);
         assert!(log.contains("./main.go:8:"), "{log}");
+        assert!(matches!(error, CompileError::Failed(_)), "{error:?}");
+        assert!(!error.to_string().contains("main.go"), "{error}");
         assert!(!output.path().join("app").exists());
     }
 }

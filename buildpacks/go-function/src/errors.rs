@@ -72,9 +72,9 @@ impl GoFunctionError {
                     "Check that the inventory's URL is reachable from the build, or set KILN_INVENTORY to a reachable mirror.",
                 ),
             },
-            Self::Compile(CompileError::Failed { status, output }) => message(
+            Self::Compile(error @ CompileError::Failed(_)) => message(
                 "Compiling the Go code failed",
-                format!("go build failed ({status}):\n\n{output}"),
+                error.to_string(),
                 "Fix the errors above (paths are relative to the source root) and build again.",
             ),
             Self::Compile(error) => message(

@@ -31,7 +31,15 @@ pub(crate) fn handle_app_layer(
     // previous image layer when the (reproducible) binary comes out the same.
     log_info("Compiling the binary into the launch layer (rebuilt every time, cheap with the build cache)");
     let binary = layer.path().join("bin").join("app");
-    go_build(go_env, &context.app_dir, package_dir, &binary).map_err(GoFunctionError::Compile)?;
+    go_build(
+        go_env,
+        &context.app_dir,
+        package_dir,
+        &binary,
+        std::io::stdout(),
+        std::io::stderr(),
+    )
+    .map_err(GoFunctionError::Compile)?;
     layer.write_env(LayerEnv::new().chainable_insert(
         Scope::Launch,
         ModificationBehavior::Default,

@@ -27,6 +27,32 @@ struct GoDistMetadata {
     contents: String,
 }
 
+/// Keeps the cached toolchain only if it is exactly the one this build would install.
+fn reuse(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> (RestoredLayerAction, String) {
+    let cause = if cached.version != wanted.version {
+        format!(
+            "the cache holds Go {}, this build needs Go {}",
+            cached.version, wanted.version
+        )
+    } else if cached.checksum != wanted.checksum {
+        format!(
+            "the cached Go {} was installed from {}, the inventory now lists {}",
+            cached.version, cached.checksum, wanted.checksum
+        )
+    } else if cached.contents != wanted.contents {
+        format!(
+            "the cached Go {} holds other files ({}) than this buildpack installs ({})",
+            cached.version, cached.contents, wanted.contents
+        )
+    } else {
+        return (
+            RestoredLayerAction::KeepLayer,
+            format!("Go {} is cached", cached.version),
+        );
+    };
+    (RestoredLayerAction::DeleteLayer, cause)
+}
+
 /// Installs (or reuses) Go from `artifact` and returns the env that puts it on PATH for the
 /// rest of the build.
 pub(crate) fn handle_go_dist_layer(
@@ -47,30 +73,7 @@ pub(crate) fn handle_go_dist_layer(
             invalid_metadata_action: &|_| {
                 (InvalidMetadataAction::DeleteLayer, unreadable_metadata())
             },
-            restored_layer_action: &|cached: &GoDistMetadata, _| {
-                if *cached == wanted {
-                    (
-                        RestoredLayerAction::KeepLayer,
-                        format!("Go {} is cached", cached.version),
-                    )
-                } else if cached.version == wanted.version && cached.checksum == wanted.checksum {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "the cached Go {} holds other files ({}) than this buildpack installs ({})",
-                            cached.version, cached.contents, wanted.contents
-                        ),
-                    )
-                } else {
-                    (
-                        RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "the cache holds Go {}, this build needs Go {}",
-                            cached.version, wanted.version
-                        ),
-                    )
-                }
-            },
+            restored_layer_action: &|cached: &GoDistMetadata, _| reuse(cached, &wanted),
         },
     )?;
 
@@ -111,4 +114,44 @@ pub(crate) fn handle_go_dist_layer(
         );
     layer.write_env(&env)?;
     Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kiln_download::testing::{checksum_of, NOT_THE_CHECKSUM};
+
+    fn installed(version: &str, checksum: &Sha256Checksum, contents: &str) -> GoDistMetadata {
+        GoDistMetadata {
+            version: version.to_string(),
+            checksum: checksum.clone(),
+            contents: contents.to_string(),
+        }
+    }
+
+    #[test]
+    fn reuses_only_the_same_archive_installed_under_the_same_rule() {
+        let archive = checksum_of(b"go1.26.8.linux-amd64.tar.gz");
+        let other_archive: Sha256Checksum = NOT_THE_CHECKSUM.parse().expect("valid checksum");
+        let wanted = installed("1.26.8", &archive, CONTENTS);
+
+        let (action, cause) = reuse(&installed("1.26.8", &archive, CONTENTS), &wanted);
+        assert!(matches!(action, RestoredLayerAction::KeepLayer), "{cause}");
+
+        for (cached, named) in [
+            (installed("1.26.7", &archive, CONTENTS), "Go 1.26.7"),
+            (
+                installed("1.26.8", &other_archive, CONTENTS),
+                NOT_THE_CHECKSUM,
+            ),
+            (installed("1.26.8", &archive, "everything"), "everything"),
+        ] {
+            let (action, cause) = reuse(&cached, &wanted);
+            assert!(
+                matches!(action, RestoredLayerAction::DeleteLayer),
+                "{cause}"
+            );
+            assert!(cause.contains(named), "{cause}");
+        }
+    }
 }
