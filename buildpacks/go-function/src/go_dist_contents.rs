@@ -1,6 +1,7 @@
-//! Which files of the Go distribution the `go_dist` layer keeps. The lifecycle moves a cached
-//! layer's bytes several times per build (restore, export hashing, cache verification), so what
-//! no build reads is left out while the archive is unpacked.
+//! Which files of the Go distribution the `go_dist` layer keeps. The lifecycle handles a cached
+//! layer several times per build (unpacks it, re-tars it to hash it, re-reads the cached tar to
+//! verify it), at a cost per file and per byte, so what no build reads is left out while the
+//! archive is unpacked.
 
 use std::path::{Component, Path};
 
@@ -19,12 +20,11 @@ const UNUSED_DIRECTORIES: [&str; 4] = ["api", "doc", "misc", "test"];
 /// Those stay, as does any tool not named here, so a future release's new build tool is kept.
 ///
 /// `fix` (only `go fix`, which rewrites sources) goes, and so do the inspection tools that
-/// releases before Go 1.25 shipped. Since Go 1.25, `go tool <name>` builds a missing one from
-/// `src/cmd` on demand.
+/// releases before Go 1.25 shipped (`go tool pprof` and the like are for people, not builds).
 ///
 /// `vet` stays although the buildpack never runs it: `go test` looks for it even with
 /// `-vet=off` and fails without it, and this layer is on PATH for later buildpacks, which may
-/// test. At 9 MB of about 180 MB it is not worth that surprise.
+/// test. At 9 MB of about 125 MB it is not worth that surprise.
 const UNUSED_TOOLS: [&str; 8] = [
     "addr2line",
     "doc",
@@ -39,8 +39,12 @@ const UNUSED_TOOLS: [&str; 8] = [
 /// Whether a build needs the archive entry at `path_in_archive` (`go/src/fmt/print.go`: below
 /// the archive's single top-level directory, which is GOROOT).
 ///
-/// Besides [`UNUSED_DIRECTORIES`] and [`UNUSED_TOOLS`], the standard library's tests go:
-/// `*_test.go` files and `testdata` directories under `src/`, which `go build` never reads.
+/// Besides [`UNUSED_DIRECTORIES`] and [`UNUSED_TOOLS`], the standard library's tests go
+/// (`*_test.go` files and `testdata` directories under `src/`, which `go build` never reads), and
+/// so does `src/cmd`: the sources of Go's own commands, whose binaries the archive already holds.
+/// No package a user imports lives there; only `go tool <name>` for a tool the release does not
+/// ship prebuilt compiles from it. It is a third of the files left, and restoring a cached
+/// layer costs per file.
 pub(crate) fn needed_by_builds(path_in_archive: &Path) -> bool {
     let below_goroot: Vec<&str> = path_in_archive
         .components()
@@ -52,6 +56,7 @@ pub(crate) fn needed_by_builds(path_in_archive: &Path) -> bool {
         .collect();
     match below_goroot.as_slice() {
         [directory, ..] if UNUSED_DIRECTORIES.contains(directory) => false,
+        ["src", "cmd", ..] => false,
         ["src", below_src @ ..] => {
             !below_src.contains(&"testdata")
                 && !below_src
@@ -77,7 +82,7 @@ mod tests {
         "go/lib/time/zoneinfo.zip",
         "go/src/fmt/print.go",
         "go/src/encoding/json/internal/jsontest/testdata.go",
-        "go/src/cmd/go/main.go",
+        "go/src/cmdline/not_cmd.go",
         "go/pkg/include/funcdata.h",
         "go/pkg/tool/linux_amd64/compile",
         "go/pkg/tool/linux_amd64/link",
@@ -87,7 +92,7 @@ mod tests {
         "go/pkg/tool/linux_amd64/vet",
     ];
 
-    const DROPPED: [&str; 9] = [
+    const DROPPED: [&str; 10] = [
         "go/test/fixedbugs/issue1.go",
         "go/api/go1.26.txt",
         "go/doc/go_spec.html",
@@ -95,6 +100,7 @@ mod tests {
         "go/src/fmt/fmt_test.go",
         "go/src/fmt/testdata/cases.txt",
         "go/src/cmd/go/testdata/script/build.txt",
+        "go/src/cmd/compile/main.go",
         "go/pkg/tool/linux_amd64/fix",
         "go/pkg/tool/linux_arm64/pprof",
     ];
@@ -111,7 +117,12 @@ mod tests {
 
     #[test]
     fn the_dropped_directories_go_with_their_own_entries() {
-        for directory in ["go/test/", "go/src/fmt/testdata/", "go/misc/"] {
+        for directory in [
+            "go/test/",
+            "go/src/fmt/testdata/",
+            "go/misc/",
+            "go/src/cmd/",
+        ] {
             assert!(!needed_by_builds(Path::new(directory)), "{directory}");
         }
         for directory in ["go/", "go/src/", "go/pkg/tool/linux_amd64/"] {
