@@ -51,15 +51,38 @@ impl Cache {
         self.root.join("build-cache").join(format!("{readable}-{short}"))
     }
 
-    /// A fresh directory for one run, removed when the returned guard is dropped.
+    /// A fresh directory for one build (source copy, layers, platform), removed when the
+    /// returned guard is dropped. See [`scratch_root`] for where it lives.
     pub(crate) fn scratch(&self, prefix: &str) -> anyhow::Result<tempfile::TempDir> {
-        let dir = self.root.join("tmp");
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let dir = scratch_root().unwrap_or_else(|| self.root.join("tmp"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}; set KILN_SCRATCH_DIR to a writable directory", dir.display()))?;
         tempfile::Builder::new()
             .prefix(prefix)
             .tempdir_in(&dir)
             .with_context(|| format!("cannot create a scratch directory in {}", dir.display()))
     }
+}
+
+/// Memory a machine must have free before builds use it as scratch space.
+const MEMORY_SCRATCH_MIN_AVAILABLE_KIB: u64 = 4 * 1024 * 1024;
+
+/// Where build scratch goes: `$KILN_SCRATCH_DIR`, else memory (`/dev/shm/kiln`) when the
+/// machine has room, else `None` for the cache's own `tmp/`. The lifecycle unpacks every
+/// cached layer (a Go toolchain is thousands of files) into the layers directory on each
+/// build; on disk that creation dominates an unchanged rebuild, in memory it takes a tenth.
+fn scratch_root() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("KILN_SCRATCH_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let shm = Path::new("/dev/shm");
+    (shm.is_dir() && available_memory_kib().is_some_and(|kib| kib >= MEMORY_SCRATCH_MIN_AVAILABLE_KIB))
+        .then(|| shm.join("kiln"))
+}
+
+fn available_memory_kib() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemAvailable:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]

@@ -73,6 +73,7 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
 
     out.phase("Preparing the build");
     let scratch = cache.scratch("build-")?;
+    out.info(&format!("Scratch space: {} (KILN_SCRATCH_DIR moves it)", scratch.path().display()));
     let app_dir = owned_dir(scratch.path(), "app", user)?;
     let layers_dir = owned_dir(scratch.path(), "layers", user)?;
     let platform_dir = scratch.path().join("platform");
