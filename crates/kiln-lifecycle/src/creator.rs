@@ -1,7 +1,8 @@
 //! The `creator`: analyze, detect, restore, build and export in one lifecycle process, run
 //! under runc in the builder's root filesystem as the builder's non-root user.
 
-use crate::detection::detection_hints;
+use crate::detect_output::{buildpack_outputs, with_reasons};
+use crate::detection::{detection_hints, DetectionHint};
 use crate::exit::LifecycleError;
 use crate::report::{read_report, BuildReport};
 use kiln_runc::{BindMount, ContainerSpec, Stdio, User};
@@ -9,6 +10,9 @@ use std::path::Path;
 
 /// The Platform API kiln speaks to the lifecycle (0.21.x supports 0.7 to 0.14).
 pub const PLATFORM_API: &str = "0.13";
+
+/// The lifecycle's exit code for "no buildpack group passed detection".
+const NO_BUILDPACK_DETECTED: i32 = 20;
 
 /// One `creator` run. Host directories are mounted at the lifecycle's default paths.
 pub struct Creator<'a> {
@@ -33,10 +37,51 @@ pub struct Creator<'a> {
 impl Creator<'_> {
     pub async fn run(&self) -> Result<BuildReport, LifecycleError> {
         let code = kiln_runc::run(&self.container_spec(), "build", self.stdio).await?;
+        if code == NO_BUILDPACK_DETECTED {
+            return Err(LifecycleError::from_exit_code(code, self.why_nothing_detected().await));
+        }
         if code != 0 {
-            return Err(LifecycleError::from_exit_code(code, detection_hints(self.builder_rootfs)));
+            return Err(LifecycleError::from_exit_code(code, Vec::new()));
         }
         Ok(read_report(self.layers_dir)?)
+    }
+
+    /// What each buildpack looks for, with what its detect step said about this source. The
+    /// creator printed that output with everything else; to put it in the error (the one thing
+    /// `--json` readers see), detection runs once more, alone, with its output kept: it takes
+    /// a fraction of a second and, failing, writes nothing. When that run fails or says
+    /// nothing, the static hints are still worth giving: this never becomes an error of its own.
+    async fn why_nothing_detected(&self) -> Vec<DetectionHint> {
+        let hints = detection_hints(self.builder_rootfs);
+        match kiln_runc::run_capturing(&self.detector_spec(), "detect").await {
+            Ok(run) if run.code == NO_BUILDPACK_DETECTED => with_reasons(hints, buildpack_outputs(&run.output)),
+            // Passing now, or failing otherwise, means the source or the builder changed under
+            // us: its output would not explain the creator's failure.
+            Ok(_) | Err(_) => hints,
+        }
+    }
+
+    /// The `detector` on the creator's files: same source, build environment and
+    /// `analyzed.toml` (in the layers directory), so that it decides as the creator did. It
+    /// needs neither the cache nor registry credentials. `-log-level=debug` prints each
+    /// buildpack's output whether it passed or failed; `-no-color` keeps escape codes out.
+    fn detector_spec(&self) -> ContainerSpec {
+        let mut spec = self.container_spec();
+        spec.args = [
+            "/cnb/lifecycle/detector",
+            "-app=/workspace",
+            "-layers=/layers",
+            "-platform=/platform",
+            "-log-level=debug",
+            "-no-color",
+        ]
+        .map(String::from)
+        .to_vec();
+        spec.env.retain(|variable| {
+            !variable.starts_with("CNB_REGISTRY_AUTH=") && !variable.starts_with("CNB_INSECURE_REGISTRIES=")
+        });
+        spec.mounts.retain(|mount| mount.destination != "/cache");
+        spec
     }
 
     fn container_spec(&self) -> ContainerSpec {

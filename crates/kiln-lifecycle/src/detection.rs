@@ -1,6 +1,7 @@
 //! What each buildpack of a builder looks for, so that "no buildpack detected" can tell the
 //! user what to add. Read from the builder's own files: `/cnb/order.toml` and each buildpack's
-//! `buildpack.toml` (`[metadata.kiln] detects`, falling back to the buildpack's name).
+//! `buildpack.toml` (`[metadata.kiln] detects`, falling back to the buildpack's name). The
+//! buildpack's own account of this source, when there is one, is added as its `reason`.
 
 use serde::Deserialize;
 use std::path::Path;
@@ -9,6 +10,9 @@ use std::path::Path;
 pub struct DetectionHint {
     pub buildpack: String,
     pub looks_for: String,
+    /// What the buildpack's detect step printed about this source, if anything: more to the
+    /// point than `looks_for`, which is the same for every source.
+    pub reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,7 +88,7 @@ pub fn detection_hints(builder_rootfs: &Path) -> Vec<DetectionHint> {
             .detects
             .or(buildpack.buildpack.name)
             .unwrap_or_else(|| "(no description)".to_string());
-        hints.push(DetectionHint { buildpack: entry.id, looks_for });
+        hints.push(DetectionHint { buildpack: entry.id, looks_for, reason: None });
     }
     hints
 }
@@ -122,8 +126,12 @@ mod tests {
         assert_eq!(
             hints,
             [
-                DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "go.mod with a main package".into() },
-                DetectionHint { buildpack: "other/bp".into(), looks_for: "Other".into() },
+                DetectionHint {
+                    buildpack: "kiln/go-function".into(),
+                    looks_for: "go.mod with a main package".into(),
+                    reason: None,
+                },
+                DetectionHint { buildpack: "other/bp".into(), looks_for: "Other".into(), reason: None },
             ]
         );
     }

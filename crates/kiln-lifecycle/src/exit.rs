@@ -1,6 +1,7 @@
 //! The lifecycle's exit codes (platform/exit.go of buildpacks/lifecycle) as errors that say
 //! what went wrong and what to do. Buildpacks print the details of their own failures; these
-//! messages point at them rather than repeat them.
+//! messages point at them rather than repeat them. "No buildpack detected" is the exception:
+//! each buildpack's reason is short and is the whole answer, so the message carries it.
 
 use crate::detection::DetectionHint;
 
@@ -52,11 +53,33 @@ fn hint_list(hints: &[DetectionHint]) -> String {
     if hints.is_empty() {
         return ". Check that the source directory is the one you meant.".to_string();
     }
-    let lines: String = hints
-        .iter()
-        .flat_map(|hint| ["\n  - ", &hint.buildpack, ": ", &hint.looks_for])
-        .collect();
+    let lines: String = hints.iter().map(hint_item).collect();
     format!(". The builder's buildpacks look for:{lines}\nAdd what your language needs, or choose a builder for it with --builder.")
+}
+
+/// One buildpack in the list: its own reason for this source when it gave one (which says
+/// what it looks for too), else the static description of what it looks for.
+fn hint_item(hint: &DetectionHint) -> String {
+    let Some(reason) = &hint.reason else {
+        return format!("\n  - {}: {}", hint.buildpack, hint.looks_for);
+    };
+    // kiln's buildpacks start their reason with their id; other buildpacks' output may not.
+    let named = if reason.starts_with(&hint.buildpack) {
+        reason.clone()
+    } else {
+        format!("{}: {reason}", hint.buildpack)
+    };
+    // Continuation lines line up under the first; blank lines stay blank.
+    let mut item = String::new();
+    for (index, line) in named.lines().enumerate() {
+        item.push_str(match (index, line.is_empty()) {
+            (0, _) => "\n  - ",
+            (_, true) => "\n",
+            (_, false) => "\n    ",
+        });
+        item.push_str(line);
+    }
+    item
 }
 
 #[cfg(test)]
@@ -67,11 +90,44 @@ mod tests {
     fn no_buildpack_detected_lists_what_each_looks_for() {
         let error = LifecycleError::from_exit_code(
             20,
-            vec![DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into() }],
+            vec![DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into(), reason: None }],
         );
         let message = error.to_string();
         assert!(message.starts_with("no buildpack detected"), "{message}");
         assert!(message.contains("kiln/go-function: a go.mod"), "{message}");
+    }
+
+    #[test]
+    fn no_buildpack_detected_gives_each_buildpacks_reason_instead() {
+        let error = LifecycleError::from_exit_code(
+            20,
+            vec![
+                DetectionHint {
+                    buildpack: "kiln/go-function".into(),
+                    looks_for: "a go.mod".into(),
+                    reason: Some(
+                        "kiln/go-function looks for a go.mod.\n\nThe package at the source root is `greeting`, \
+                         a library, not `main`: set FUNC_NAME"
+                            .into(),
+                    ),
+                },
+                DetectionHint {
+                    buildpack: "other/node".into(),
+                    looks_for: "a package.json".into(),
+                    reason: Some("no package.json".into()),
+                },
+                DetectionHint { buildpack: "silent/bp".into(), looks_for: "Silent".into(), reason: None },
+            ],
+        );
+        assert_eq!(
+            error.to_string(),
+            "no buildpack detected this source. The builder's buildpacks look for:\n  \
+             - kiln/go-function looks for a go.mod.\n\n    \
+             The package at the source root is `greeting`, a library, not `main`: set FUNC_NAME\n  \
+             - other/node: no package.json\n  \
+             - silent/bp: Silent\n\
+             Add what your language needs, or choose a builder for it with --builder."
+        );
     }
 
     #[test]

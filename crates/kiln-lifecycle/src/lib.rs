@@ -3,6 +3,7 @@
 //! process types coming out, and exit codes as errors that say what to do.
 
 mod creator;
+mod detect_output;
 mod detection;
 mod exit;
 mod platform;

@@ -1,6 +1,8 @@
 //! Starting, signalling and removing one runc container.
 
 use crate::bundle::ContainerSpec;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::process::Stdio as ProcessStdio;
 use std::time::Duration;
@@ -25,6 +27,8 @@ pub enum RuncError {
     Start(std::io::Error),
     #[error("could not wait for signals or for runc: {0}")]
     Wait(std::io::Error),
+    #[error("could not keep the container's output in a temporary file: {0}; check that the temporary directory ($TMPDIR or /tmp) is writable and has room")]
+    Capture(std::io::Error),
 }
 
 /// Where the container's standard output goes.
@@ -40,6 +44,37 @@ pub enum Stdio {
 /// SIGINT and SIGTERM received by kiln are passed on to the container; the container is
 /// removed however it ends.
 pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, RuncError> {
+    let stdout = match stdio {
+        Stdio::Inherit => ProcessStdio::inherit(),
+        Stdio::StdoutToStderr => stderr_as_stdout(),
+    };
+    run_with(spec, name, stdout, ProcessStdio::inherit()).await
+}
+
+/// A container run whose output kiln kept instead of showing it.
+#[derive(Debug)]
+pub struct CapturedRun {
+    /// As [`run`] returns it.
+    pub code: i32,
+    /// Standard output and standard error in one text. Each keeps its own order, but runc
+    /// relays the two separately, so a line of one may land before an earlier line of the other.
+    pub output: String,
+}
+
+/// Runs the container like [`run`], keeping its standard output and standard error for kiln
+/// to read instead of showing them. For short runs: all output is held in memory at the end.
+pub async fn run_capturing(spec: &ContainerSpec, name: &str) -> Result<CapturedRun, RuncError> {
+    let output = OutputFile::new()?;
+    let code = run_with(spec, name, output.writer()?, output.writer()?).await?;
+    Ok(CapturedRun { code, output: output.read()? })
+}
+
+async fn run_with(
+    spec: &ContainerSpec,
+    name: &str,
+    stdout: ProcessStdio,
+    stderr: ProcessStdio,
+) -> Result<i32, RuncError> {
     ensure_runnable()?;
     let bundle = tempfile::Builder::new()
         .prefix("kiln-bundle-")
@@ -48,10 +83,6 @@ pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, 
     write_config(spec, bundle.path())?;
 
     let id = format!("kiln-{name}-{}-{}", std::process::id(), unique_suffix());
-    let stdout = match stdio {
-        Stdio::Inherit => ProcessStdio::inherit(),
-        Stdio::StdoutToStderr => stderr_as_stdout(),
-    };
     let mut child = Command::new("runc")
         .arg("run")
         .arg("--bundle")
@@ -59,6 +90,7 @@ pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, 
         .arg(&id)
         .stdin(ProcessStdio::null())
         .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .map_err(RuncError::Start)?;
@@ -67,6 +99,32 @@ pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, 
     remove(&id).await;
     let status = status?;
     Ok(exit_code(status))
+}
+
+/// An unnamed temporary file that a process writes its output to. A file rather than a pipe:
+/// nobody has to keep reading while the container runs, and a pipe left unread would stall it.
+struct OutputFile(File);
+
+impl OutputFile {
+    fn new() -> Result<Self, RuncError> {
+        tempfile::tempfile().map(Self).map_err(RuncError::Capture)
+    }
+
+    /// A handle for the child process. Handles share one file offset, so stdout and stderr
+    /// given two of them append after each other's writes instead of overwriting them.
+    fn writer(&self) -> Result<ProcessStdio, RuncError> {
+        self.0.try_clone().map(ProcessStdio::from).map_err(RuncError::Capture)
+    }
+
+    /// Everything written so far; bytes that are not UTF-8 are replaced, not refused.
+    fn read(mut self) -> Result<String, RuncError> {
+        let mut bytes = Vec::new();
+        self.0
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.0.read_to_end(&mut bytes))
+            .map_err(RuncError::Capture)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
 }
 
 async fn wait_forwarding_signals(
@@ -157,4 +215,22 @@ fn stderr_as_stdout() -> ProcessStdio {
         .as_fd()
         .try_clone_to_owned()
         .map_or_else(|_| ProcessStdio::inherit(), ProcessStdio::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_file_keeps_stdout_and_stderr_in_the_order_written() {
+        let output = OutputFile::new().expect("output file");
+        let status = std::process::Command::new("sh")
+            .args(["-c", "echo first; echo second >&2; echo third"])
+            .stdout(output.writer().expect("stdout"))
+            .stderr(output.writer().expect("stderr"))
+            .status()
+            .expect("sh runs");
+        assert!(status.success());
+        assert_eq!(output.read().expect("read back"), "first\nsecond\nthird\n");
+    }
 }

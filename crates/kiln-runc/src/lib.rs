@@ -1,7 +1,7 @@
 //! Runs one process in an unpacked image's root filesystem under `runc`.
 //!
-//! kiln uses runc for two jobs: the lifecycle `creator` inside a builder (`kiln build`) and an
-//! app image's default process (`kiln run`). Both share the same shape: the host network (no
+//! kiln uses runc for two jobs: the lifecycle inside a builder (`kiln build`) and an app
+//! image's default process (`kiln run`). Both share the same shape: the host network (no
 //! bridge, no private addresses), a non-root user, a root filesystem that may be shared between
 //! runs and is therefore mounted read-only, and an explicit list of writable bind mounts.
 
@@ -9,4 +9,4 @@ mod bundle;
 mod container;
 
 pub use bundle::{BindMount, ContainerSpec, User};
-pub use container::{run, RuncError, Stdio};
+pub use container::{run, run_capturing, CapturedRun, RuncError, Stdio};

@@ -1,6 +1,6 @@
 //! Runs a real process under runc and checks what it sees from inside.
 
-use kiln_runc::{BindMount, ContainerSpec, Stdio, User};
+use kiln_runc::{BindMount, CapturedRun, ContainerSpec, Stdio, User};
 use std::path::Path;
 use std::process::Command;
 
@@ -41,9 +41,29 @@ func main() {
 }
 "#;
 
+/// Writes to stdout and stderr in turn, then fails, as a lifecycle phase does.
+const TALKER: &str = r#"package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Println("one on stdout")
+	fmt.Fprintln(os.Stderr, "two on stderr")
+	fmt.Println("three on stdout")
+	os.Exit(20)
+}
+"#;
+
 fn build_probe(rootfs: &Path) {
+    build_program(rootfs, PROBE);
+}
+
+fn build_program(rootfs: &Path, source: &str) {
     let src = tempfile::tempdir().expect("temp dir");
-    std::fs::write(src.path().join("main.go"), PROBE).expect("write probe");
+    std::fs::write(src.path().join("main.go"), source).expect("write probe");
     std::fs::write(src.path().join("go.mod"), "module probe\n\ngo 1.21\n").expect("write go.mod");
     let status = Command::new("go")
         .args(["build", "-o"])
@@ -96,4 +116,27 @@ async fn runs_as_the_user_with_only_the_given_mounts_writable() {
         "written inside"
     );
     assert!(!rootfs.path().join("probe-was-here").exists());
+}
+
+#[tokio::test]
+async fn run_capturing_keeps_stdout_stderr_and_the_exit_code() {
+    let rootfs = tempfile::tempdir().expect("rootfs");
+    build_program(rootfs.path(), TALKER);
+    let spec = ContainerSpec {
+        rootfs: rootfs.path().to_path_buf(),
+        args: vec!["/probe".into()],
+        env: vec!["PATH=/".into()],
+        cwd: "/".into(),
+        user: User { uid: 1000, gid: 1000 },
+        mounts: Vec::new(),
+        scratch_dirs: Vec::new(),
+        hostname: "talker".into(),
+    };
+    let CapturedRun { code, output } = kiln_runc::run_capturing(&spec, "test").await.expect("runc runs");
+    assert_eq!(code, 20);
+    // runc relays stdout and stderr separately: each stays in order, not the two together.
+    let stdout: Vec<&str> = output.lines().filter(|line| line.ends_with("on stdout")).collect();
+    assert_eq!(stdout, ["one on stdout", "three on stdout"], "{output}");
+    assert!(output.contains("two on stderr\n"), "{output}");
+    assert_eq!(output.lines().count(), 3, "{output}");
 }
