@@ -21,12 +21,19 @@ pub(crate) enum CompileError {
     Failed(ExitStatus),
 }
 
-/// Builds the package in `package_dir` (relative to `app_dir`, as go expects: `.`) into
-/// `output`, streaming go's stdout and stderr to `go_stdout` and `go_stderr` (the build log).
+/// The package to compile: a directory relative to the source root, as go expects (`.`,
+/// `./_kiln_function_main`), and the `-overlay` file that adds generated files, if any.
+pub(crate) struct Package<'a> {
+    pub(crate) dir: &'a str,
+    pub(crate) overlay: Option<&'a Path>,
+}
+
+/// Builds `package` of the module in `app_dir` into `output`, streaming go's stdout and
+/// stderr to `go_stdout` and `go_stderr` (the build log).
 pub(crate) fn go_build(
     env: &Env,
     app_dir: &Path,
-    package_dir: &str,
+    package: &Package<'_>,
     output: &Path,
     go_stdout: impl Write + Send,
     go_stderr: impl Write + Send,
@@ -35,11 +42,16 @@ pub(crate) fn go_build(
         log_info("Using the vendor/ directory (go builds with -mod=vendor)");
     }
     let mut command = Command::new("go");
+    command.args(GO_BUILD_FLAGS);
+    let mut shown_overlay = String::new();
+    if let Some(overlay) = package.overlay {
+        command.arg(format!("-overlay={}", overlay.display()));
+        shown_overlay = format!(" -overlay={}", overlay.display());
+    }
     command
-        .args(GO_BUILD_FLAGS)
         .arg("-o")
         .arg(output)
-        .arg(package_dir)
+        .arg(package.dir)
         // Relative paths in go's messages (./main.go:7:2) read from the source root.
         .current_dir(app_dir)
         .env_clear()
@@ -55,9 +67,10 @@ pub(crate) fn go_build(
         })
         .collect();
     log_info(format!(
-        "Running: go {} -o {} {package_dir}",
+        "Running: go {}{shown_overlay} -o {} {}",
         shown_flags.join(" "),
-        output.display()
+        output.display(),
+        package.dir
     ));
     let status = command
         .spawn_and_write_streams(go_stdout, go_stderr)
@@ -74,28 +87,11 @@ pub(crate) fn go_build(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::go_env::{go_build_env, GoCaches};
+    use crate::test_support::{fixture, test_env};
     use std::fs;
     use std::io;
-    use std::path::PathBuf;
 
-    fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../test-fixtures")
-            .join(name)
-    }
-
-    /// Shared across runs so only the first run compiles the runtime.
-    fn test_env() -> Env {
-        let caches_root = std::env::temp_dir().join("kiln-go-function-tests");
-        let module_cache = caches_root.join("modules");
-        let build_cache = caches_root.join("build");
-        let caches = GoCaches {
-            module_cache: &module_cache,
-            build_cache: &build_cache,
-        };
-        go_build_env(&Env::from_current(), &Env::new(), &caches)
-    }
+    const ROOT: Package<'static> = Package { dir: ".", overlay: None };
 
     fn tiny_module(dir: &Path) {
         fs::write(dir.join("go.mod"), "module example.com/tiny\n\ngo 1.26\n").expect("go.mod");
@@ -118,7 +114,7 @@ mod tests {
             .map(|(index, source)| {
                 tiny_module(source);
                 let binary = output.path().join(format!("app{index}"));
-                go_build(&env, source, ".", &binary, io::sink(), io::sink()).expect("go build");
+                go_build(&env, source, &ROOT, &binary, io::sink(), io::sink()).expect("go build");
                 fs::read(binary).expect("binary")
             })
             .collect();
@@ -135,7 +131,7 @@ mod tests {
         let error = go_build(
             &test_env(),
             &fixture("go-syntax-error"),
-            ".",
+            &ROOT,
             &output.path().join("app"),
             io::sink(),
             &mut log,

@@ -1,4 +1,5 @@
-//! What this buildpack builds: a Go module (`go.mod`) whose root package is `main`.
+//! What this buildpack builds: a Go module (`go.mod`) whose root package is `main` (an app),
+//! or any Go module when `FUNC_NAME` names a function in it (a function build).
 
 use std::fmt;
 use std::fs;
@@ -7,11 +8,13 @@ use std::path::{Path, PathBuf};
 /// Shown by `kiln build` when no buildpack detects; kept in step with buildpack.toml's
 /// `[metadata.kiln] detects` by a test.
 pub(crate) const DETECTS: &str =
-    "a go.mod at the source root and a `main` package in the root directory";
+    "a go.mod at the source root, and FUNC_NAME naming a function or a `main` package in the root directory";
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Detection {
     App,
+    /// `FUNC_NAME` is set: the build checks the function and its package.
+    Function,
     Fail(DetectFailure),
 }
 
@@ -32,13 +35,15 @@ impl fmt::Display for DetectFailure {
             ),
             Self::NoGoFiles => f.write_str(
                 "go.mod found, but the source root holds no .go files: \
-                 put the `main` package in the root directory of the module.",
+                 put the `main` package in the root directory of the module, \
+                 or set FUNC_NAME (and FUNC_SRC for its directory) to build a function.",
             ),
             Self::Library(name) => write!(
                 f,
-                "The package at the source root is `{name}`, a library, not `main`: \
-                 add a `main` package to the root directory, or set FUNC_NAME to the function to serve \
-                 (function builds arrive in the next kiln release)."
+                "The package at the source root is `{name}`, a library, not `main`. \
+                 To serve one of its functions, set FUNC_NAME to the function's name \
+                 (e.g. `kiln build --env FUNC_NAME=HelloWorld`); \
+                 to build an app, add a `main` package to the root directory."
             ),
         }
     }
@@ -52,13 +57,19 @@ pub(crate) struct DetectError {
     source: std::io::Error,
 }
 
-pub(crate) fn detect(app_dir: &Path) -> Result<Detection, DetectError> {
+/// Whether `app_dir` is a Go module this buildpack builds. `function_requested` tells that
+/// `FUNC_NAME` is set; only go.mod is looked for then, since the build gives the better
+/// messages about the function's package.
+pub(crate) fn detect(app_dir: &Path, function_requested: bool) -> Result<Detection, DetectError> {
     let read_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| DetectError { path, source }
     };
-    if !app_dir.join("go.mod").is_file() {
+    if !has_go_mod(app_dir) {
         return Ok(Detection::Fail(DetectFailure::NoGoMod));
+    }
+    if function_requested {
+        return Ok(Detection::Function);
     }
     let mut packages = Vec::new();
     for path in root_go_files(app_dir).map_err(read_error(app_dir))? {
@@ -72,6 +83,10 @@ pub(crate) fn detect(app_dir: &Path) -> Result<Detection, DetectError> {
         None if packages.is_empty() => Detection::Fail(DetectFailure::NoGoFiles),
         None => Detection::App,
     })
+}
+
+pub(crate) fn has_go_mod(app_dir: &Path) -> bool {
+    app_dir.join("go.mod").is_file()
 }
 
 /// The root's .go files that `go build` compiles: no tests, nothing hidden (`.x.go`, `_x.go`).
@@ -138,7 +153,18 @@ mod tests {
     }
 
     fn detect_in(files: &[(&str, &str)]) -> Detection {
-        detect(app(files).path()).expect("detect")
+        detect(app(files).path(), false).expect("detect")
+    }
+
+    #[test]
+    fn a_function_build_needs_only_a_module() {
+        let library = app(&[("go.mod", "module m\n"), ("fn.go", "package fn\n")]);
+        assert_eq!(detect(library.path(), true).expect("detect"), Detection::Function);
+        let no_module = app(&[("fn.go", "package fn\n")]);
+        assert_eq!(
+            detect(no_module.path(), true).expect("detect"),
+            Detection::Fail(DetectFailure::NoGoMod)
+        );
     }
 
     #[test]

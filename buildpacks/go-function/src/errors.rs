@@ -3,10 +3,12 @@
 
 use crate::compile::CompileError;
 use crate::detect::DetectError;
+use crate::function::FunctionError;
 use crate::go_mod::GoModError;
 use crate::toolchain::{supported_list, UnsupportedGoVersion};
 use kiln_buildpack_output::ErrorMessage;
 use kiln_download::InstallError;
+use kiln_function::ConfigError;
 use kiln_inventory::{LoadError, INVENTORY_ENV};
 
 /// The large payloads are boxed so `libcnb::Result` stays small on the happy path.
@@ -18,6 +20,11 @@ pub(crate) enum GoFunctionError {
     UnsupportedGoVersion(Box<UnsupportedGoVersion>),
     GoDist(Box<InstallError>),
     Compile(CompileError),
+    FunctionConfig(ConfigError),
+    Function(Box<FunctionError>),
+    FuncinfoTool(CompileError),
+    /// Temporary files for a function build (the generated package, the inspector's source).
+    Scratch(std::io::Error),
 }
 
 impl From<GoFunctionError> for libcnb::Error<GoFunctionError> {
@@ -81,6 +88,18 @@ impl GoFunctionError {
                 "Cannot compile the Go code",
                 error.to_string(),
                 "Clear the build cache and build again.",
+            ),
+            Self::FunctionConfig(error) => error.message(),
+            Self::Function(error) => error.message(),
+            Self::FuncinfoTool(error) => message(
+                "kiln's function inspector did not compile",
+                error.to_string(),
+                "This is a kiln bug, not a problem in your code: please report it with this output.",
+            ),
+            Self::Scratch(error) => message(
+                "Cannot write temporary files for the function build",
+                error.to_string(),
+                "Check that the build's temporary directory (/tmp) is writable and has free space.",
             ),
         }
     }

@@ -1,10 +1,13 @@
-//! The two `go.mod` directives that choose the toolchain: `go` and `toolchain`.
+//! What kiln reads of `go.mod`: the module path (to import a function's package) and the two
+//! directives that choose the toolchain, `go` and `toolchain`.
 
 use crate::go_version::{GoVersion, InvalidGoVersion};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct GoMod {
+    /// The `module` line: the import path of the module's root package.
+    pub(crate) module: Option<String>,
     /// The `go` line: the minimum Go version (and the language version) of the module.
     pub(crate) go: Option<GoVersion>,
     /// The `toolchain` line: the exact Go the module prefers; absent or `default` means none.
@@ -53,6 +56,7 @@ impl GoMod {
                 })
             };
             match keyword {
+                "module" => go_mod.module = Some(value.trim_matches('"').to_string()),
                 "go" => go_mod.go = Some(parse()?),
                 "toolchain" if value != "default" => go_mod.toolchain = Some(parse()?),
                 _ => {}
@@ -76,15 +80,22 @@ mod tests {
             "module example.com/app // the app\n\ngo 1.26 // minimum\n\ntoolchain go1.26.8\n\nrequire github.com/google/uuid v1.6.0\n",
         )
         .expect("valid go.mod");
+        assert_eq!(go_mod.module.as_deref(), Some("example.com/app"));
         assert_eq!(go_mod.go, Some(version("1.26")));
         assert_eq!(go_mod.toolchain, Some(version("1.26.8")));
+    }
+
+    #[test]
+    fn reads_a_quoted_module_path() {
+        let go_mod = GoMod::parse("module \"example.com/quoted\"\n").expect("valid");
+        assert_eq!(go_mod.module.as_deref(), Some("example.com/quoted"));
     }
 
     #[test]
     fn both_lines_are_optional_and_toolchain_default_means_none() {
         assert_eq!(
             GoMod::parse("module example.com/app\n").expect("valid"),
-            GoMod::default()
+            GoMod { module: Some("example.com/app".to_string()), ..GoMod::default() }
         );
         let go_mod = GoMod::parse("module m\ngo 1.27.1\ntoolchain default\n").expect("valid");
         assert_eq!(go_mod.go, Some(version("1.27.1")));

@@ -1,27 +1,40 @@
-//! kiln/go-function: builds a Go module whose root package is `main` into a static binary
-//! served as the `web` process.
+//! kiln/go-function: builds a Go module into a static binary served as the `web` process:
+//! an app (the root package is `main`) or a function (`FUNC_NAME` names it; kiln generates the
+//! `main` package that serves it, see framework/serve).
 
 mod compile;
 mod detect;
 mod errors;
+mod function;
 mod go_dist_contents;
 mod go_env;
 mod go_mod;
 mod go_version;
 mod layers;
+mod main_package;
+mod package_info;
+mod signature;
+#[cfg(test)]
+mod test_support;
 mod toolchain;
 
-use crate::detect::{detect, Detection, DETECTS};
+use crate::compile::Package;
+use crate::detect::{detect, has_go_mod, Detection, DETECTS};
 use crate::errors::GoFunctionError;
+use crate::function::FunctionPackage;
 use crate::go_env::{go_build_env, GoCaches};
 use crate::go_mod::GoMod;
 use crate::go_version::GoVersion;
 use crate::layers::app::handle_app_layer;
 use crate::layers::build_cache::handle_build_cache_layer;
+use crate::layers::funcinfo::handle_funcinfo_layer;
 use crate::layers::go_dist::handle_go_dist_layer;
 use crate::layers::module_cache::handle_module_cache_layer;
+use crate::main_package::{write_main_package, MAIN_PACKAGE_DIR};
+use crate::package_info::describe_package;
 use crate::toolchain::{resolve, Requirement};
 use kiln_buildpack_output::print_libcnb_error;
+use kiln_function::FunctionConfig;
 use kiln_inventory::INVENTORY_ENV;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::launch::{LaunchBuilder, ProcessBuilder};
@@ -30,6 +43,7 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::layer_env::Scope;
 use libcnb::{buildpack_main, Buildpack, Env, Platform};
+use std::path::Path;
 use libherokubuildpack::log::{log_header, log_info};
 
 /// The official Go archives this buildpack knows, with their sha256.
@@ -46,8 +60,14 @@ impl Buildpack for GoFunctionBuildpack {
     type Error = GoFunctionError;
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
-        match detect(&context.app_dir).map_err(GoFunctionError::Detect)? {
-            Detection::App => DetectResultBuilder::pass().build(),
+        // The function settings are only this buildpack's business in a Go module.
+        let function = if has_go_mod(&context.app_dir) {
+            function_config(context.platform.env())?
+        } else {
+            None
+        };
+        match detect(&context.app_dir, function.is_some()).map_err(GoFunctionError::Detect)? {
+            Detection::App | Detection::Function => DetectResultBuilder::pass().build(),
             Detection::Fail(reason) => {
                 println!("kiln/go-function looks for {DETECTS}.\n{reason}");
                 DetectResultBuilder::fail().build()
@@ -58,6 +78,7 @@ impl Buildpack for GoFunctionBuildpack {
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
         log_header("Go toolchain");
         let go_mod = GoMod::read(&context.app_dir).map_err(GoFunctionError::GoMod)?;
+        let function = function_config(context.platform.env())?;
         let requirement = Requirement::of(&go_mod);
         let override_location = context.platform.env().get_string_lossy(INVENTORY_ENV);
         let (inventory, origin) =
@@ -88,7 +109,19 @@ impl Buildpack for GoFunctionBuildpack {
             build_cache: &build_cache,
         };
         let go_env = go_build_env(&process_env, context.platform.env(), &caches);
-        let binary = handle_app_layer(&context, &go_env, ROOT_PACKAGE)?;
+        let binary = match &function {
+            None => {
+                log_info("Building an app: the root package is `main` (set FUNC_NAME to build a function)");
+                handle_app_layer(&context, &go_env, &Package { dir: ROOT_PACKAGE, overlay: None })?
+            }
+            Some(config) => {
+                let tool = handle_funcinfo_layer(&context, &go_env, &artifact.version)?;
+                let generated = tempfile::tempdir().map_err(GoFunctionError::Scratch)?;
+                let overlay = prepare_function(&context.app_dir, &go_mod, config, &tool, &go_env, generated.path())?;
+                let package_dir = format!("./{MAIN_PACKAGE_DIR}");
+                handle_app_layer(&context, &go_env, &Package { dir: &package_dir, overlay: Some(&overlay) })?
+            }
+        };
 
         BuildResultBuilder::new()
             .launch(
@@ -108,4 +141,151 @@ impl Buildpack for GoFunctionBuildpack {
     }
 }
 
+/// The function build the platform env asks for (`FUNC_NAME` and friends), if any.
+fn function_config(platform_env: &Env) -> Result<Option<FunctionConfig>, GoFunctionError> {
+    FunctionConfig::from_env(|name| platform_env.get_string_lossy(name)).map_err(GoFunctionError::FunctionConfig)
+}
+
+/// Checks the function `config` names and writes the `main` package that serves it into
+/// `work_dir`; returns the `go build -overlay` file that adds that package to the module.
+fn prepare_function(
+    app_dir: &Path,
+    go_mod: &GoMod,
+    config: &FunctionConfig,
+    funcinfo: &Path,
+    go_env: &Env,
+    work_dir: &Path,
+) -> Result<std::path::PathBuf, GoFunctionError> {
+    let function_error = |error| GoFunctionError::Function(Box::new(error));
+    let package = FunctionPackage::locate(app_dir, go_mod, config).map_err(function_error)?;
+    log_info(format!(
+        "Building the {} function {} from package {} ({})",
+        config.signature, config.target, package.import_path, package.place
+    ));
+    let info = describe_package(funcinfo, go_env, &package.dir).map_err(|error| function_error(error.into()))?;
+    package.check(&info, config).map_err(function_error)?;
+    write_main_package(app_dir, work_dir, &package.import_path, config).map_err(GoFunctionError::Scratch)
+}
+
 buildpack_main!(GoFunctionBuildpack);
+
+/// Function builds from fixture to running server, with the machine's real `go` and without
+/// the lifecycle (the end-to-end tests in crates/kiln cover that).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::go_build;
+    use crate::test_support::{fixture, test_env};
+    use kiln_function::SignatureType;
+    use std::path::PathBuf;
+    use std::process::{Child, Command};
+    use std::sync::OnceLock;
+
+    /// kiln-funcinfo, built once per test run.
+    fn funcinfo() -> &'static Path {
+        static TOOL: OnceLock<PathBuf> = OnceLock::new();
+        TOOL.get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir").keep();
+            let tool = dir.join("kiln-funcinfo");
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("framework/funcinfo");
+            let status = Command::new("go")
+                .args(["build", "-o"])
+                .arg(&tool)
+                .arg(".")
+                .current_dir(source)
+                .status()
+                .expect("go runs");
+            assert!(status.success(), "kiln-funcinfo did not build");
+            tool
+        })
+    }
+
+    fn config(target: &str, signature: SignatureType, source: &str) -> FunctionConfig {
+        FunctionConfig { target: target.into(), signature, source: PathBuf::from(source) }
+    }
+
+    /// Prepares and compiles `fixture_name`'s function into `output`.
+    fn build_function(fixture_name: &str, config: &FunctionConfig, output: &Path) -> Result<(), GoFunctionError> {
+        let app = fixture(fixture_name);
+        let go_mod = GoMod::read(&app).map_err(GoFunctionError::GoMod)?;
+        let generated = tempfile::tempdir().expect("temp dir");
+        let overlay = prepare_function(&app, &go_mod, config, funcinfo(), &test_env(), generated.path())?;
+        let package_dir = format!("./{MAIN_PACKAGE_DIR}");
+        let package = Package { dir: &package_dir, overlay: Some(&overlay) };
+        go_build(&test_env(), &app, &package, output, std::io::sink(), std::io::stderr()).map_err(GoFunctionError::Compile)
+    }
+
+    struct Server(Child, String);
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn serve(binary: &Path) -> Server {
+        let port = kiln_test_support::free_port();
+        let child = Command::new(binary).env("PORT", port.to_string()).spawn().expect("the function starts");
+        Server(child, format!("127.0.0.1:{port}"))
+    }
+
+    fn get_when_up(server: &Server, path: &str) -> kiln_test_support::HttpResponse {
+        for _ in 0..500 {
+            if let Some(response) = kiln_test_support::get(&server.1, path) {
+                return response;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the function never answered on {}", server.1);
+    }
+
+    #[test]
+    fn an_http_function_is_served_and_builds_reproducibly() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let hello = config("HelloWorld", SignatureType::Http, "");
+        let (first, second) = (out.path().join("first"), out.path().join("second"));
+        build_function("go-http", &hello, &first).expect("go-http builds");
+        build_function("go-http", &hello, &second).expect("go-http builds again");
+        assert!(std::fs::read(&first).expect("binary") == std::fs::read(&second).expect("binary"), "two builds differ");
+
+        let server = serve(&first);
+        let response = get_when_up(&server, "/?name=kiln");
+        assert_eq!((response.status, response.text().as_str()), (200, "Hello, kiln!\n"));
+        assert_eq!(kiln_test_support::get(&server.1, "/panic").expect("answers").status, 500);
+        assert_eq!(kiln_test_support::get(&server.1, "/").expect("still serving").status, 200);
+        assert_eq!(kiln_test_support::get(&server.1, "/favicon.ico").expect("answers").status, 404);
+    }
+
+    #[test]
+    fn a_function_in_a_subpackage_uses_its_module_and_replace_directives() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let binary = out.path().join("app");
+        build_function("go-http-subpkg", &config("Greet", SignatureType::Http, "api"), &binary).expect("builds");
+        let response = get_when_up(&serve(&binary), "/");
+        assert!(response.text().starts_with("HELLO, GO-HTTP-SUBPKG! (request "), "{}", response.text());
+    }
+
+    #[test]
+    fn mistakes_are_reported_before_any_code_is_generated() {
+        let out = tempfile::tempdir().expect("temp dir").path().join("app");
+        let message = |fixture_name: &str, config: &FunctionConfig| match build_function(fixture_name, config, &out) {
+            Err(GoFunctionError::Function(error)) => error.message(),
+            other => panic!("{fixture_name}: expected a function error, got {other:?}"),
+        };
+        let missing = message("go-func-missing", &config("HelloWorld", SignatureType::Http, ""));
+        assert!(missing.body.contains("  Goodbye: func(w http.ResponseWriter, _ *http.Request)"), "{}", missing.body);
+        assert!(missing.body.contains("`helloWorld`, which is unexported"), "{}", missing.body);
+        let wrong = message("go-func-wrong-signature", &config("HelloWorld", SignatureType::Http, ""));
+        assert!(wrong.body.contains("func(http.ResponseWriter, *http.Request)"), "{}", wrong.body);
+        let cloudevent = message("go-http", &config("HelloWorld", SignatureType::CloudEvent, ""));
+        assert!(cloudevent.advice.contains("FUNC_SIGNATURE_TYPE=http"), "{}", cloudevent.advice);
+    }
+
+    #[test]
+    fn a_cloudevent_function_compiles_with_only_the_modules_its_go_sum_lists() {
+        let out = tempfile::tempdir().expect("temp dir");
+        build_function("go-cloudevent", &config("Receive", SignatureType::CloudEvent, ""), &out.path().join("app"))
+            .expect("go-cloudevent builds");
+    }
+}

@@ -100,6 +100,7 @@ mod tests {
         GoMod {
             go: go.map(version),
             toolchain: toolchain.map(version),
+            ..GoMod::default()
         }
     }
 

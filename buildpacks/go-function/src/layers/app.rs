@@ -1,6 +1,6 @@
 //! The launch layer: the compiled binary and nothing else, plus the default PORT.
 
-use crate::compile::go_build;
+use crate::compile::{go_build, Package};
 use crate::errors::GoFunctionError;
 use crate::GoFunctionBuildpack;
 use libcnb::build::BuildContext;
@@ -14,11 +14,12 @@ use std::path::PathBuf;
 /// The port the process listens on unless the platform sets PORT.
 const DEFAULT_PORT: &str = "8080";
 
-/// Compiles the package at `package_dir` into the launch layer and returns the binary's path.
+/// Compiles `package` (the app's, or a function's generated main) into the launch layer and
+/// returns the binary's path.
 pub(crate) fn handle_app_layer(
     context: &BuildContext<GoFunctionBuildpack>,
     go_env: &Env,
-    package_dir: &str,
+    package: &Package<'_>,
 ) -> libcnb::Result<PathBuf, GoFunctionError> {
     let layer = context.uncached_layer(
         layer_name!("app"),
@@ -34,7 +35,7 @@ pub(crate) fn handle_app_layer(
     go_build(
         go_env,
         &context.app_dir,
-        package_dir,
+        package,
         &binary,
         std::io::stdout(),
         std::io::stderr(),

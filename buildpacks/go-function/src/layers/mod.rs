@@ -3,6 +3,7 @@
 
 pub(crate) mod app;
 pub(crate) mod build_cache;
+pub(crate) mod funcinfo;
 pub(crate) mod go_dist;
 pub(crate) mod module_cache;
 

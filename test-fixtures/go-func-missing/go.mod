@@ -1,0 +1,3 @@
+module example.com/go-func-missing
+
+go 1.26

@@ -1,0 +1,3 @@
+module example.com/go-func-wrong-signature
+
+go 1.26
