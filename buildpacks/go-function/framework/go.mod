@@ -1,5 +1,6 @@
 // The Go sources kiln/go-function compiles into function builds, and their tests. The
-// buildpack embeds the files; this module exists to test them with `go test ./...`.
+// buildpack embeds the files (include_str!); this module exists to vet and test them. Its
+// requirements are the tests': the served code itself imports only the SDK's event package.
 module kiln.dev/go-function/framework
 
 go 1.23.0

@@ -48,7 +48,7 @@ pub fn wrong_signature(
     fits: Option<SignatureType>,
 ) -> ErrorMessage {
     let body = format!(
-        "`{}` is declared as\n  {}\nbut a `{signature_type}` function must be\n  {expected}",
+        "`{}` is declared as\n  {}\nbut a function of signature type `{signature_type}` must be\n  {expected}",
         function.name, function.signature
     );
     let advice = match fits {

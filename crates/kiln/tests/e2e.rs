@@ -7,6 +7,7 @@ mod app;
 mod world;
 
 use app::RunningApp;
+use kiln_test_support::{get, post};
 use std::process::Output;
 use world::{expect_success, kiln, repo_root, world};
 
@@ -24,13 +25,21 @@ const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// `kiln build --json` of a fixture into `repository:tag` on the test registry.
 fn build(fixture_name: &str, repository: &str, inventory: &std::path::Path) -> (Output, String) {
+    build_with(fixture_name, repository, inventory, &[])
+}
+
+/// `build` with more build environment (`NAME=VALUE`), e.g. the function contract.
+fn build_with(fixture_name: &str, repository: &str, inventory: &std::path::Path, env: &[&str]) -> (Output, String) {
     let w = world();
     let image = format!("{}/{repository}:1", w.registry.address);
-    let output = kiln(&w.cache_dir, &[
-        "build", &fixture(fixture_name), "--image", &image, "--builder", &w.builder,
-        "--env", &format!("KILN_INVENTORY={}", inventory.display()),
-        "--env", &format!("SSL_CERT_FILE={HOST_CA_BUNDLE}"), "--json",
-    ]);
+    let inventory_env = format!("KILN_INVENTORY={}", inventory.display());
+    let ca_env = format!("SSL_CERT_FILE={HOST_CA_BUNDLE}");
+    let source = fixture(fixture_name);
+    let mut args = vec!["build", &source, "--image", &image, "--builder", &w.builder, "--env", &inventory_env, "--env", &ca_env, "--json"];
+    for pair in env {
+        args.extend(["--env", pair]);
+    }
+    let output = kiln(&w.cache_dir, &args);
     (output, image)
 }
 
@@ -80,19 +89,111 @@ fn go_app_with_a_module_dependency_serves() {
 #[test]
 fn broken_sources_fail_with_their_message_and_leave_no_tag() {
     let w = world();
-    for (fixture_name, message) in [
-        ("go-syntax-error", "main.go:"),
-        ("empty", "no buildpack detected"),
-        ("go-version-unknown", "1.99"),
+    for (fixture_name, env, message) in [
+        ("go-syntax-error", &[][..], "main.go:"),
+        ("empty", &[], "no buildpack detected"),
+        ("go-version-unknown", &[], "1.99"),
+        ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)"),
+        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)"),
+        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"], "FUNC_SRC is `../elsewhere`"),
     ] {
         let repository = format!("broken/{fixture_name}");
-        let (output, _) = build(fixture_name, &repository, &w.inventory);
+        let (output, _) = build_with(fixture_name, &repository, &w.inventory, env);
         assert!(!output.status.success(), "{fixture_name} built");
         let log = stderr(&output);
         assert!(log.contains(message), "{fixture_name}: no `{message}` in:\n{log}");
         assert!(json(&output)["error"].is_string(), "{fixture_name}: --json gave no error document");
         assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
     }
+}
+
+/// Detection failures carry each buildpack's own reason into the error itself (what `--json`
+/// readers get), e.g. that a Go library needs `FUNC_NAME`.
+#[test]
+fn a_library_without_func_name_is_told_to_set_it() {
+    let w = world();
+    for (fixture_name, reason) in [("go-http", "set FUNC_NAME to the function's name"), ("empty", "No go.mod at the source root")] {
+        let repository = format!("undetected/{fixture_name}");
+        let (output, _) = build(fixture_name, &repository, &w.inventory);
+        assert!(!output.status.success(), "{fixture_name} built without FUNC_NAME");
+        let error = json(&output)["error"].as_str().unwrap_or_default().to_string();
+        assert!(error.contains(reason), "{fixture_name}: no `{reason}` in the error:\n{error}");
+        assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
+    }
+}
+
+#[test]
+fn go_http_function_serves_get_and_post_and_survives_a_panic() {
+    let w = world();
+    let (output, image) = build_with("go-http", "functions/go-http", &w.inventory, &["FUNC_NAME=HelloWorld"]);
+    expect_success(&output);
+    let mut app = RunningApp::start(&w.cache_dir, &image);
+
+    let hello = app.get_when_up("/");
+    assert_eq!((hello.status, hello.text().as_str()), (200, "Hello, World!\n"));
+    assert_eq!(hello.header("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(get(&app.address, "/?name=kiln").expect("answers").text(), "Hello, kiln!\n");
+
+    let posted = post(&app.address, "/", &[("Content-Type", "text/plain")], b"ping").expect("answers");
+    assert_eq!(posted.status, 201);
+    assert_eq!(posted.header("Content-Type"), Some("application/json"));
+    let echoed: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON body");
+    assert_eq!(echoed, serde_json::json!({"received": "ping", "bytes": 4}));
+
+    let panicked = get(&app.address, "/panic").expect("a panic still answers");
+    assert_eq!(panicked.status, 500);
+    let logs = app.wait_for_log("go-http was asked to panic");
+    assert!(logs.contains("The function HelloWorld panicked serving GET /panic"), "the panic was not logged:\n{logs}");
+    assert_eq!(get(&app.address, "/").expect("still serving").status, 200);
+    assert!(app.stop().success(), "the function did not stop cleanly on SIGTERM");
+}
+
+#[test]
+fn go_cloudevent_function_takes_binary_and_structured_events() {
+    let w = world();
+    // The Google Cloud Functions names work as well as FUNC_NAME and FUNC_SIGNATURE_TYPE.
+    let env = ["GOOGLE_FUNCTION_TARGET=Receive", "GOOGLE_FUNCTION_SIGNATURE_TYPE=cloudevent"];
+    let (output, image) = build_with("go-cloudevent", "functions/go-cloudevent", &w.inventory, &env);
+    expect_success(&output);
+    let mut app = RunningApp::start(&w.cache_dir, &image);
+    assert_eq!(app.get_when_up("/").status, 405, "a GET is not a CloudEvent");
+
+    let binary_headers = [
+        ("Ce-Specversion", "1.0"),
+        ("Ce-Id", "binary-1"),
+        ("Ce-Source", "/orders"),
+        ("Ce-Type", "com.example.order.created"),
+        ("Content-Type", "application/json"),
+    ];
+    let binary = post(&app.address, "/", &binary_headers, br#"{"item":"tea","quantity":2}"#).expect("answers");
+    assert_eq!((binary.status, binary.text().as_str()), (200, ""));
+    let logs = app.wait_for_log("binary-1");
+    assert!(logs.contains("received com.example.order.created binary-1 from /orders: 2 x tea"), "{logs}");
+
+    let structured_event = br#"{"specversion":"1.0","id":"structured-1","source":"/shop","type":"com.example.order.created","datacontenttype":"application/json","data":{"item":"cake","quantity":3}}"#;
+    let structured = post(&app.address, "/", &[("Content-Type", "application/cloudevents+json")], structured_event).expect("answers");
+    assert_eq!(structured.status, 200);
+    let logs = app.wait_for_log("structured-1");
+    assert!(logs.contains("received com.example.order.created structured-1 from /shop: 3 x cake"), "{logs}");
+
+    let failing = post(&app.address, "/", &binary_headers, br#"{"note":"no order"}"#).expect("answers");
+    assert_eq!(failing.status, 500, "an error from the function answers 500");
+    let not_an_event = post(&app.address, "/", &[("Content-Type", "application/json")], b"{}").expect("answers");
+    assert_eq!(not_an_event.status, 415, "{}", not_an_event.text());
+}
+
+#[test]
+fn go_function_in_a_subpackage_uses_its_module_dependencies() {
+    let w = world();
+    let env = ["FUNC_NAME=Greet", "FUNC_SRC=api"];
+    let (output, image) = build_with("go-http-subpkg", "functions/go-http-subpkg", &w.inventory, &env);
+    expect_success(&output);
+    let mut app = RunningApp::start(&w.cache_dir, &image);
+    let response = app.get_when_up("/");
+    assert_eq!(response.status, 200);
+    let id = response.header("X-Request-Id").expect("a request id").to_string();
+    assert_eq!(id.len(), 36, "not a UUID: {id}");
+    assert_eq!(response.text(), format!("HELLO, GO-HTTP-SUBPKG! (request {id})\n"));
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! A running app image: `kiln run` in the background, stopped with SIGTERM when dropped.
+//! A running app image: `kiln run` in the background with its output kept in a file,
+//! stopped with SIGTERM when dropped.
 
 use kiln_test_support::{get, HttpResponse};
 use std::path::Path;
@@ -8,18 +9,39 @@ use std::time::{Duration, Instant};
 pub(crate) struct RunningApp {
     process: Option<Child>,
     pub(crate) address: String,
+    log: tempfile::NamedTempFile,
 }
 
 impl RunningApp {
     pub(crate) fn start(cache_dir: &Path, image: &str) -> Self {
         let port = kiln_test_support::free_port();
+        let log = tempfile::NamedTempFile::new().expect("log file");
         let process = Command::new(env!("CARGO_BIN_EXE_kiln"))
             .args(["run", image, "--port", &port.to_string()])
             .env("KILN_CACHE_DIR", cache_dir)
             .stdin(Stdio::null())
+            .stdout(append_to(log.path()))
+            .stderr(append_to(log.path()))
             .spawn()
             .expect("kiln run starts");
-        Self { process: Some(process), address: format!("127.0.0.1:{port}") }
+        Self { process: Some(process), address: format!("127.0.0.1:{port}"), log }
+    }
+
+    /// What kiln run and the app printed so far.
+    pub(crate) fn logs(&self) -> String {
+        std::fs::read_to_string(self.log.path()).expect("log file")
+    }
+
+    /// Waits up to ten seconds for `text` to appear in the logs (apps write them asynchronously).
+    pub(crate) fn wait_for_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if logs.contains(text) || Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// GET `path` once the app answers, waiting up to a minute for it to start.
@@ -55,4 +77,9 @@ impl Drop for RunningApp {
             let _ = self.stop();
         }
     }
+}
+
+/// Appending handles, so stdout and stderr add to the file instead of overwriting each other.
+fn append_to(path: &Path) -> std::fs::File {
+    std::fs::OpenOptions::new().append(true).open(path).expect("log file opens for appending")
 }
