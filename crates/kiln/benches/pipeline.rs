@@ -2,15 +2,14 @@
 //! cold build, warm rebuild, rebuild after a one-line change, image size, cold start.
 //! Run with `scripts/bench` (root, after `scripts/install-deps`); numbers go to BENCHMARKS.md.
 
-// The end-to-end tests' world; the bench needs only part of it.
-#[allow(dead_code)]
-#[path = "../tests/e2e/world.rs"]
-mod world;
+#[path = "support/mod.rs"]
+mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-use world::{expect_success, kiln, repo_root, world};
+use std::path::Path;
+use std::process::Command;
+use support::server::{binary_start, kiln_run_start};
+use support::world::{repo_root, world};
+use support::{app_binary, mb, median, timed_build, unpack_size};
 
 const RUNS: usize = 5;
 
@@ -19,16 +18,7 @@ fn main() {
     let image = format!("{}/bench/go-app:1", w.registry.address);
     let source = tempfile::tempdir().expect("source copy");
     copy_fixture(&repo_root().join("test-fixtures/go-app"), source.path());
-    let inventory = format!("KILN_INVENTORY={}", w.inventory.display());
-    let build = |cache: &Path| -> (f64, serde_json::Value) {
-        let started = Instant::now();
-        let output = kiln(cache, &[
-            "build", &source.path().to_string_lossy(), "--image", &image, "--builder", &w.builder,
-            "--env", &inventory, "--json",
-        ]);
-        expect_success(&output);
-        (started.elapsed().as_secs_f64(), serde_json::from_slice(&output.stdout).expect("JSON result"))
-    };
+    let build = |cache: &Path| timed_build(cache, source.path(), &image, &[]);
 
     // Cold: a new kiln cache, so the builder is pulled and unpacked and nothing is cached.
     let cold_cache = tempfile::tempdir().expect("cold cache");
@@ -51,7 +41,8 @@ fn main() {
     let pinned = format!("{}/bench/go-app@{digest}", w.registry.address);
     let unpacked = unpack_size(cold_cache.path(), &pinned);
     let kiln_start: Vec<f64> = (0..RUNS).map(|_| kiln_run_start(cold_cache.path(), &pinned)).collect();
-    let binary_start: Vec<f64> = (0..RUNS).map(|_| binary_start(cold_cache.path(), &digest)).collect();
+    let binary = app_binary(cold_cache.path(), &digest);
+    let binary_start: Vec<f64> = (0..RUNS).map(|_| binary_start(&binary)).collect();
 
     println!("| measure | result |");
     println!("| --- | --- |");
@@ -94,72 +85,4 @@ fn change_one_line(source: &Path, run: usize) {
         .join("\n");
     assert_ne!(text, changed, "the fixture has no `const body` line to change");
     std::fs::write(main, changed + "\n").expect("write main.go");
-}
-
-fn unpacked_dir(cache: &Path, digest: &str) -> PathBuf {
-    cache.join("images").join(digest.replace(':', "-")).join("rootfs")
-}
-
-fn unpack_size(cache: &Path, pinned: &str) -> u64 {
-    // `kiln run` unpacks; a run that is stopped at once is enough.
-    let _ = kiln_run_start(cache, pinned);
-    let digest = pinned.rsplit('@').next().expect("digest");
-    let output = Command::new("du").args(["-sb"]).arg(unpacked_dir(cache, digest)).output().expect("du");
-    String::from_utf8_lossy(&output.stdout).split_whitespace().next().and_then(|n| n.parse().ok()).expect("du size")
-}
-
-/// `kiln run` from process start to the first HTTP 200, then stopped.
-fn kiln_run_start(cache: &Path, image: &str) -> f64 {
-    let port = kiln_test_support::free_port();
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiln"))
-        .args(["run", image, "--port", &port.to_string()])
-        .env("KILN_CACHE_DIR", cache)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("kiln run");
-    let elapsed = wait_for_200(port, started);
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
-    elapsed
-}
-
-/// The app's own binary, straight from the unpacked image, to the first HTTP 200.
-fn binary_start(cache: &Path, digest: &str) -> f64 {
-    let binary = unpacked_dir(cache, digest).join("layers/kiln_go-function/app/bin/app");
-    let port = kiln_test_support::free_port();
-    let started = Instant::now();
-    let mut child = Command::new(&binary)
-        .env("PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-    let elapsed = wait_for_200(port, started);
-    let _ = child.kill();
-    let _ = child.wait();
-    elapsed
-}
-
-fn wait_for_200(port: u16, started: Instant) -> f64 {
-    let address = format!("127.0.0.1:{port}");
-    loop {
-        if kiln_test_support::get(&address, "/").is_some_and(|response| response.status == 200) {
-            return started.elapsed().as_secs_f64();
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "no answer on {address}");
-        std::thread::sleep(Duration::from_micros(500));
-    }
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
-}
-
-#[allow(clippy::cast_precision_loss)] // sizes shown to one decimal place
-fn mb(bytes: u64) -> f64 {
-    bytes as f64 / 1_000_000.0
 }

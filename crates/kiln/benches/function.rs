@@ -1,0 +1,136 @@
+//! Go functions against bare net/http, printed as tables: `test-fixtures/go-http` built as a
+//! function (`FUNC_NAME=HelloWorld`), its image size, its cold start alone and under `kiln run`,
+//! and its throughput and p99 under wrk beside a plain net/http server with the same answer
+//! (benches/bare-net-http). The aims: within 10% of bare net/http, cold start at most
+//! 20 ms, image at most 25 MB.
+//!
+//! wrk and the servers share the machine's cores, so absolute numbers move from run to run:
+//! the ratio to bare net/http, measured side by side in this run, is the number to compare.
+//! Run with `scripts/bench` (root, after `scripts/install-deps`); numbers go to BENCHMARKS.md.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::server::{binary_start, kiln_run_start, Server};
+use support::world::{repo_root, world};
+use support::wrk::{self, Load};
+use support::{app_binary, mb, median, timed_build, unpack_size};
+
+/// Cold starts per server, as the peer baselines measured them.
+const START_RUNS: usize = 5;
+/// wrk runs per server, as the peer baselines measured them.
+const LOAD_RUNS: usize = 3;
+/// What the function and the baseline both answer to `GET /`.
+const BODY: &str = "Hello, World!\n";
+const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
+/// Module downloads may pass a TLS-intercepting proxy only the host's CAs trust, as in the
+/// end-to-end tests.
+const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// kiln's Go build flags (buildpacks/go-function/src/compile.rs), so the baseline is compiled
+/// as the function is.
+const GO_BUILD_FLAGS: [&str; 4] = ["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"];
+
+fn main() {
+    wrk::check_parser();
+    wrk::require_wrk();
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    let bare = build_bare_net_http(scratch.path());
+
+    let w = world();
+    let cache = w.cache_dir.as_path();
+    let image = format!("{}/bench/go-http:1", w.registry.address);
+    let ca = format!("SSL_CERT_FILE={HOST_CA_BUNDLE}");
+    let fixture = repo_root().join("test-fixtures/go-http");
+    let (_, result) = timed_build(cache, &fixture, &image, &["FUNC_NAME=HelloWorld", &ca]);
+    let digest = result["digest"].as_str().expect("digest").to_string();
+    let compressed = result["size"].as_u64().expect("size");
+    let pinned = format!("{}/bench/go-http@{digest}", w.registry.address);
+    let unpacked = unpack_size(cache, &pinned);
+    let function = app_binary(cache, &digest);
+
+    let bare_start = milliseconds(|| binary_start(&bare));
+    let function_start = milliseconds(|| binary_start(&function));
+    let kiln_start = milliseconds(|| kiln_run_start(cache, &pinned));
+
+    let servers = [
+        ("bare net/http (benches/bare-net-http)", Server::binary(&bare)),
+        ("the function binary alone", Server::binary(&function)),
+        ("the function under `kiln run` (runc, host network)", Server::kiln_run(cache, &pinned)),
+    ];
+    for (name, server) in &servers {
+        expect_hello(name, &server.address);
+    }
+    let loads = interleaved_loads(&servers);
+
+    println!("| measure | result | aim |");
+    println!("| --- | --- | --- |");
+    println!("| function image size, compressed (registry) | {:.1} MB | ≤ 25 MB |", mb(compressed));
+    println!("| function image size, uncompressed (unpacked root filesystem) | {:.1} MB | ≤ 25 MB |", mb(unpacked));
+    println!("| cold start, bare net/http binary to first HTTP 200 (median of {START_RUNS}) | {bare_start:.1} ms | baseline |");
+    println!("| cold start, the function binary alone to first HTTP 200 (median of {START_RUNS}) | {function_start:.1} ms | ≤ 20 ms |");
+    println!("| cold start, `kiln run` to first HTTP 200 (image unpacked; median of {START_RUNS}) | {kiln_start:.0} ms | ≤ 20 ms |");
+    println!();
+    println!("Load: {}, median of {LOAD_RUNS} runs per server, interleaved.", wrk::METHOD);
+    println!();
+    println!("| server | req/s | p99 ms | req/s vs bare net/http (aim ≥ 90%) | errors |");
+    println!("| --- | --- | --- | --- | --- |");
+    let bare_rate = median_of(&loads[0], |load| load.requests_per_second);
+    for ((name, _), runs) in servers.iter().zip(&loads) {
+        let rate = median_of(runs, |load| load.requests_per_second);
+        let p99 = median_of(runs, |load| load.p99_ms);
+        let errors: u64 = runs.iter().map(|load| load.errors).sum();
+        println!("| {name} | {rate:.0} | {p99:.1} | {:.0}% | {errors} |", rate / bare_rate * 100.0);
+    }
+}
+
+/// The baseline, compiled with the machine's Go (the Go the end-to-end world's mirror serves
+/// to the function build) and kiln's flags.
+fn build_bare_net_http(out_dir: &Path) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bare-net-http");
+    let binary = out_dir.join("bare-net-http");
+    let status = Command::new("go")
+        .args(GO_BUILD_FLAGS)
+        .arg("-o")
+        .arg(&binary)
+        .arg(".")
+        .current_dir(&source)
+        .env("CGO_ENABLED", "0")
+        .env("GOTOOLCHAIN", "local")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run go ({e}): install Go, as the end-to-end tests need it too"));
+    assert!(status.success(), "go build in {} failed: {status}", source.display());
+    binary
+}
+
+/// Median of `START_RUNS` cold starts, in milliseconds.
+fn milliseconds(start: impl Fn() -> f64) -> f64 {
+    let seconds: Vec<f64> = (0..START_RUNS).map(|_| start()).collect();
+    median(&seconds) * 1000.0
+}
+
+/// Every server must give the same answer, or the comparison measures different work.
+fn expect_hello(name: &str, address: &str) {
+    let response = kiln_test_support::get(address, "/").unwrap_or_else(|| panic!("{name} stopped answering on {address}"));
+    let answer = (response.status, response.text(), response.header("Content-Type"));
+    assert_eq!(answer, (200, BODY.to_string(), Some(CONTENT_TYPE)), "{name} does not answer GET / as go-http's HelloWorld does");
+}
+
+/// `LOAD_RUNS` wrk runs per server, each after its own warm-up, taking the servers in turn
+/// (a, b, c, a, b, c, …) so that drift in the machine's speed hits all of them alike.
+fn interleaved_loads(servers: &[(&str, Server)]) -> Vec<Vec<Load>> {
+    let mut loads = vec![Vec::with_capacity(LOAD_RUNS); servers.len()];
+    for round in 1..=LOAD_RUNS {
+        for ((name, server), runs) in servers.iter().zip(&mut loads) {
+            eprintln!("[bench] wrk run {round}/{LOAD_RUNS}: {name}");
+            wrk::warm_up(&server.address);
+            runs.push(wrk::measure(&server.address));
+        }
+    }
+    loads
+}
+
+fn median_of(runs: &[Load], measure: impl Fn(&Load) -> f64) -> f64 {
+    median(&runs.iter().map(measure).collect::<Vec<_>>())
+}

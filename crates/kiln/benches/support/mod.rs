@@ -1,0 +1,65 @@
+//! What kiln's benches share: the end-to-end tests' world (registry, builder, Go mirror),
+//! building a fixture into the test registry, the unpacked image, servers started and timed
+//! to their first answer, and wrk load runs.
+
+// Each bench uses only part of this module and of the world.
+#![allow(dead_code)]
+
+pub(crate) mod server;
+#[path = "../../tests/e2e/world.rs"]
+pub(crate) mod world;
+pub(crate) mod wrk;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use world::{expect_success, kiln, world};
+
+/// Where kiln's Go buildpack puts the compiled app or function inside the image.
+const APP_BINARY: &str = "layers/kiln_go-function/app/bin/app";
+
+/// `kiln build --json` of `source` into `image` with the world's builder and Go mirror, plus
+/// `env` (`NAME=VALUE`): the seconds it took and kiln's JSON result.
+pub(crate) fn timed_build(cache: &Path, source: &Path, image: &str, env: &[&str]) -> (f64, serde_json::Value) {
+    let w = world();
+    let source = source.to_string_lossy();
+    let inventory = format!("KILN_INVENTORY={}", w.inventory.display());
+    let mut args = vec!["build", &source, "--image", image, "--builder", &w.builder, "--env", &inventory, "--json"];
+    for pair in env {
+        args.extend(["--env", pair]);
+    }
+    let started = Instant::now();
+    let output = kiln(cache, &args);
+    expect_success(&output);
+    (started.elapsed().as_secs_f64(), serde_json::from_slice(&output.stdout).expect("JSON result"))
+}
+
+/// The root filesystem `kiln run` unpacked for the image `digest` in `cache`.
+pub(crate) fn unpacked_dir(cache: &Path, digest: &str) -> PathBuf {
+    cache.join("images").join(digest.replace(':', "-")).join("rootfs")
+}
+
+/// The app or function binary in the unpacked image.
+pub(crate) fn app_binary(cache: &Path, digest: &str) -> PathBuf {
+    unpacked_dir(cache, digest).join(APP_BINARY)
+}
+
+/// Bytes of the image `pinned` (`repository@digest`) unpacked.
+pub(crate) fn unpack_size(cache: &Path, pinned: &str) -> u64 {
+    // `kiln run` unpacks; a run that is stopped at once is enough.
+    let _ = server::kiln_run_start(cache, pinned);
+    let digest = pinned.rsplit('@').next().expect("digest");
+    let output = Command::new("du").args(["-sb"]).arg(unpacked_dir(cache, digest)).output().expect("du");
+    String::from_utf8_lossy(&output.stdout).split_whitespace().next().and_then(|n| n.parse().ok()).expect("du size")
+}
+
+pub(crate) fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+#[allow(clippy::cast_precision_loss)] // sizes shown to one decimal place
+pub(crate) fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
