@@ -206,13 +206,17 @@ mod tests {
 
     /// Prepares and compiles `fixture_name`'s function into `output`.
     fn build_function(fixture_name: &str, config: &FunctionConfig, output: &Path) -> Result<(), GoFunctionError> {
-        let app = fixture(fixture_name);
-        let go_mod = GoMod::read(&app).map_err(GoFunctionError::GoMod)?;
+        build_module(&fixture(fixture_name), config, output, std::io::stderr())
+    }
+
+    /// Prepares and compiles the function of the module in `app`, with go's errors to `log`.
+    fn build_module(app: &Path, config: &FunctionConfig, output: &Path, log: impl std::io::Write + Send) -> Result<(), GoFunctionError> {
+        let go_mod = GoMod::read(app).map_err(GoFunctionError::GoMod)?;
         let generated = tempfile::tempdir().expect("temp dir");
-        let overlay = prepare_function(&app, &go_mod, config, funcinfo(), &test_env(), generated.path())?;
+        let overlay = prepare_function(app, &go_mod, config, funcinfo(), &test_env(), generated.path())?;
         let package_dir = format!("./{MAIN_PACKAGE_DIR}");
         let package = Package { dir: &package_dir, overlay: Some(&overlay) };
-        go_build(&test_env(), &app, &package, output, std::io::sink(), std::io::stderr()).map_err(GoFunctionError::Compile)
+        go_build(&test_env(), app, &package, output, std::io::sink(), log).map_err(GoFunctionError::Compile)
     }
 
     struct Server(Child, String);
@@ -287,5 +291,28 @@ mod tests {
         let out = tempfile::tempdir().expect("temp dir");
         build_function("go-cloudevent", &config("Receive", SignatureType::CloudEvent, ""), &out.path().join("app"))
             .expect("go-cloudevent builds");
+    }
+
+    #[test]
+    fn compile_errors_in_the_function_keep_their_file_and_line() {
+        for (broken, position) in [
+            ("\tfmt.Fprintln(w, undefinedName)\n", "./hello.go:11:"),
+            ("\tfmt.Fprintln(w, \"unterminated)\n", "./hello.go:11:"),
+        ] {
+            let app = tempfile::tempdir().expect("temp dir");
+            std::fs::write(app.path().join("go.mod"), "module example.com/broken\n\ngo 1.26\n").expect("go.mod");
+            let source = format!(
+                "package function\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\n// HelloWorld does not compile.\n\
+                 func HelloWorld(w http.ResponseWriter, r *http.Request) {{\n\t_ = r\n{broken}}}\n"
+            );
+            std::fs::write(app.path().join("hello.go"), source).expect("hello.go");
+            let mut log = Vec::new();
+            let output = app.path().join("app");
+            let result = build_module(app.path(), &config("HelloWorld", SignatureType::Http, ""), &output, &mut log);
+            let log = String::from_utf8_lossy(&log);
+            assert!(matches!(result, Err(GoFunctionError::Compile(_))), "{broken}: {result:?}");
+            assert!(log.contains(position), "{broken}: no {position} in:\n{log}");
+            assert!(!log.contains(MAIN_PACKAGE_DIR), "{broken}: the generated package shows in:\n{log}");
+        }
     }
 }

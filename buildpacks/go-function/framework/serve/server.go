@@ -76,7 +76,7 @@ func recoverPanic(w http.ResponseWriter, r *http.Request, function string) {
 		panic(recovered)
 	}
 	log.Printf("The function %s panicked serving %s %s: %v\n%s", function, r.Method, r.URL.Path, recovered, debug.Stack())
-	// If the function had already written its status, the client sees that status and a
-	// truncated body: net/http cannot take a sent status back.
+	// If the function had already written its status, that status stands and this text is
+	// appended to its body: net/http cannot take a sent status back.
 	http.Error(w, fmt.Sprintf("Internal Server Error: the function %s panicked (see the logs)", function), http.StatusInternalServerError)
 }
