@@ -315,4 +315,17 @@ mod tests {
             assert!(!log.contains(MAIN_PACKAGE_DIR), "{broken}: the generated package shows in:\n{log}");
         }
     }
+
+    #[test]
+    fn signatures_are_checked_as_the_compiler_sees_them() {
+        let app = tempfile::tempdir().expect("temp dir");
+        std::fs::write(app.path().join("go.mod"), "module example.com/aliased\n\ngo 1.26\n").expect("go.mod");
+        let source = "package aliased\n\nimport (\n\t\"net/http\"\n\t. \"net/http\"\n)\n\n\
+                      // Writer is another name for http.ResponseWriter.\ntype Writer = http.ResponseWriter\n\n\
+                      // Hello uses the alias and a dot import.\nfunc Hello(w Writer, r *Request) {}\n";
+        std::fs::write(app.path().join("hello.go"), source).expect("hello.go");
+        let output = app.path().join("app");
+        build_module(app.path(), &config("Hello", SignatureType::Http, ""), &output, std::io::stderr())
+            .expect("an aliased http function is an http function");
+    }
 }

@@ -3,9 +3,12 @@
 // mistake is reported in the user's terms instead of as a compiler error in generated code.
 //
 // Usage: kiln-funcinfo DIR. It prints JSON (see packageInfo) and exits 0 unless DIR cannot be
-// read. Files are chosen as go build chooses them (build constraints, no tests); parameter
-// types are resolved syntactically through each file's imports, which is exact for the types
-// a function signature must use (net/http, context, the CloudEvents SDK).
+// read. Files are chosen as go build chooses them (build constraints, no tests). Parameter
+// types come from type-checking the package against the compiler's export data of its imports
+// (`go list -export`, whose compiled packages go build then reuses), so aliases and dot
+// imports resolve as the compiler resolves them. A package that does not type-check is
+// described from its syntax, resolving types through each file's imports; its compile errors
+// are then reported by go build itself.
 package main
 
 import (
@@ -15,11 +18,14 @@ import (
 	"fmt"
 	"go/ast"
 	"go/build"
+	"go/importer"
 	"go/parser"
 	"go/printer"
 	"go/token"
 	"go/types"
+	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -82,12 +88,14 @@ func describe(dir string) (packageInfo, error) {
 	}
 	info.Name = pkg.Name
 	files := token.NewFileSet()
+	parsed := []*ast.File{}
 	for _, name := range pkg.GoFiles {
 		file, err := parser.ParseFile(files, filepath.Join(dir, name), nil, parser.SkipObjectResolution)
 		if err != nil {
 			info.ParseError = err.Error()
 			return info, nil
 		}
+		parsed = append(parsed, file)
 		imports := importNames(file)
 		for _, declaration := range file.Decls {
 			declared, ok := declaration.(*ast.FuncDecl)
@@ -105,6 +113,11 @@ func describe(dir string) (packageInfo, error) {
 				Results:   fieldTypes(declared.Type.Results, imports),
 				Generic:   declared.Type.TypeParams != nil,
 			})
+		}
+	}
+	if checked := typeCheck(dir, files, parsed); checked != nil {
+		for i := range info.Functions {
+			useCheckedTypes(&info.Functions[i], checked)
 		}
 	}
 	sort.Slice(info.Functions, func(i, j int) bool { return info.Functions[i].Name < info.Functions[j].Name })
@@ -180,4 +193,89 @@ func typeName(expression ast.Expr, imports map[string]string) string {
 	}
 	// Composite types never match a function signature kiln serves; keep them readable.
 	return types.ExprString(expression)
+}
+
+// typeCheck type-checks the package in dir, or returns nil when it cannot: export data
+// missing (go list failed) or errors in the package.
+func typeCheck(dir string, files *token.FileSet, parsed []*ast.File) *types.Package {
+	exports, packagePath, err := exportData(dir)
+	if err != nil {
+		return nil
+	}
+	config := types.Config{
+		Importer: importer.ForCompiler(files, "gc", func(importPath string) (io.ReadCloser, error) {
+			file, ok := exports[importPath]
+			if !ok {
+				return nil, fmt.Errorf("no export data for %s", importPath)
+			}
+			return os.Open(file)
+		}),
+		// Keep going past the first error; any error means the syntax is used instead.
+		Error: func(error) {},
+	}
+	checked, err := config.Check(packagePath, files, parsed, nil)
+	if err != nil {
+		return nil
+	}
+	return checked
+}
+
+// exportData runs `go list -export` on the package in dir: the compiled export data of each
+// of its dependencies by import path, and the package's own import path (listed last).
+func exportData(dir string) (map[string]string, string, error) {
+	command := exec.Command("go", "list", "-e", "-export", "-deps", "-json=ImportPath,Export", ".")
+	command.Dir = dir
+	command.Stderr = io.Discard
+	output, err := command.Output()
+	if err != nil {
+		return nil, "", err
+	}
+	exports := map[string]string{}
+	packagePath := ""
+	decoder := json.NewDecoder(bytes.NewReader(output))
+	for decoder.More() {
+		var listed struct{ ImportPath, Export string }
+		if err := decoder.Decode(&listed); err != nil {
+			return nil, "", err
+		}
+		if listed.Export != "" {
+			exports[listed.ImportPath] = listed.Export
+		}
+		packagePath = listed.ImportPath
+	}
+	return exports, packagePath, nil
+}
+
+// useCheckedTypes replaces the syntactic parameter and result types of described with the
+// type checker's, named by package path.
+func useCheckedTypes(described *function, checked *types.Package) {
+	declared, ok := checked.Scope().Lookup(described.Name).(*types.Func)
+	if !ok {
+		return
+	}
+	signature, ok := declared.Type().(*types.Signature)
+	if !ok {
+		return
+	}
+	described.Params = tupleTypes(signature.Params())
+	described.Results = tupleTypes(signature.Results())
+	described.Generic = signature.TypeParams().Len() > 0
+}
+
+func tupleTypes(tuple *types.Tuple) []string {
+	names := []string{}
+	for i := 0; i < tuple.Len(); i++ {
+		names = append(names, checkedTypeName(tuple.At(i).Type()))
+	}
+	return names
+}
+
+// checkedTypeName names a type by package path, seeing through aliases
+// (`type Writer = http.ResponseWriter` is net/http.ResponseWriter).
+func checkedTypeName(typ types.Type) string {
+	typ = types.Unalias(typ)
+	if pointer, ok := typ.(*types.Pointer); ok {
+		return "*" + checkedTypeName(pointer.Elem())
+	}
+	return types.TypeString(typ, func(p *types.Package) string { return p.Path() })
 }
