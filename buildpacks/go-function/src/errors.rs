@@ -22,8 +22,7 @@ pub(crate) enum GoFunctionError {
     Compile(CompileError),
     FunctionConfig(ConfigError),
     Function(Box<FunctionError>),
-    FuncinfoTool(CompileError),
-    /// Temporary files for a function build (the generated package, the inspector's source).
+    /// Files of a function build: the generated package, the inspector.
     Scratch(std::io::Error),
 }
 
@@ -91,11 +90,6 @@ impl GoFunctionError {
             ),
             Self::FunctionConfig(error) => error.message(),
             Self::Function(error) => error.message(),
-            Self::FuncinfoTool(error) => message(
-                "kiln's function inspector did not compile",
-                error.to_string(),
-                "This is a kiln bug, not a problem in your code: please report it with this output.",
-            ),
             Self::Scratch(error) => message(
                 "Cannot write temporary files for the function build",
                 error.to_string(),

@@ -115,7 +115,7 @@ impl Buildpack for GoFunctionBuildpack {
                 handle_app_layer(&context, &go_env, &Package { dir: ROOT_PACKAGE, overlay: None })?
             }
             Some(config) => {
-                let tool = handle_funcinfo_layer(&context, &go_env, &artifact.version)?;
+                let tool = handle_funcinfo_layer(&context)?;
                 let generated = tempfile::tempdir().map_err(GoFunctionError::Scratch)?;
                 let overlay = prepare_function(&context.app_dir, &go_mod, config, &tool, &go_env, generated.path())?;
                 let package_dir = format!("./{MAIN_PACKAGE_DIR}");
@@ -181,21 +181,12 @@ mod tests {
     use std::process::{Child, Command};
     use std::sync::OnceLock;
 
-    /// kiln-funcinfo, built once per test run.
+    /// kiln-funcinfo as the buildpack installs it, once per test run.
     fn funcinfo() -> &'static Path {
         static TOOL: OnceLock<PathBuf> = OnceLock::new();
         TOOL.get_or_init(|| {
-            let dir = tempfile::tempdir().expect("temp dir").keep();
-            let tool = dir.join("kiln-funcinfo");
-            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("framework/funcinfo");
-            let status = Command::new("go")
-                .args(["build", "-o"])
-                .arg(&tool)
-                .arg(".")
-                .current_dir(source)
-                .status()
-                .expect("go runs");
-            assert!(status.success(), "kiln-funcinfo did not build");
+            let tool = tempfile::tempdir().expect("temp dir").keep().join("kiln-funcinfo");
+            crate::layers::funcinfo::install(&tool).expect("kiln-funcinfo installs");
             tool
         })
     }
