@@ -319,4 +319,28 @@ mod tests {
         build_module(app.path(), &config("Hello", SignatureType::Http, ""), &output, std::io::stderr())
             .expect("an aliased http function is an http function");
     }
+
+    #[test]
+    fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
+        let app = tempfile::tempdir().expect("temp dir");
+        std::fs::write(app.path().join("go.mod"), "module example.com/slow\n\ngo 1.26\n").expect("go.mod");
+        let source = "package slow\n\nimport (\n\t\"net/http\"\n\t\"time\"\n)\n\n\
+                      // Slow answers after half a second.\nfunc Slow(w http.ResponseWriter, r *http.Request) {\n\
+                      \ttime.Sleep(500 * time.Millisecond)\n\t_, _ = w.Write([]byte(\"done\"))\n}\n";
+        std::fs::write(app.path().join("slow.go"), source).expect("slow.go");
+        let binary = app.path().join("app");
+        build_module(app.path(), &config("Slow", SignatureType::Http, ""), &binary, std::io::stderr()).expect("builds");
+        let mut server = serve(&binary);
+        get_when_up(&server, "/warm-up");
+
+        let address = server.1.clone();
+        let in_flight = std::thread::spawn(move || kiln_test_support::get(&address, "/in-flight"));
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let signalled = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill runs");
+        assert!(signalled.success());
+        let response = in_flight.join().expect("request thread").expect("the request in flight is answered");
+        assert_eq!((response.status, response.text().as_str()), (200, "done"));
+        let status = server.0.wait().expect("the server exits");
+        assert!(status.success(), "the server did not exit cleanly after SIGTERM: {status}");
+    }
 }
