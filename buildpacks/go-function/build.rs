@@ -10,7 +10,6 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let source = manifest_dir.join("framework/funcinfo");
     println!("cargo:rerun-if-changed={}", source.display());
-    println!("cargo:rerun-if-changed={}", manifest_dir.join("framework/go.mod").display());
     let target_arch = std::env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
     let goarch = match target_arch.as_str() {
         "x86_64" => "amd64",
