@@ -1,6 +1,7 @@
 //! The `creator`: analyze, detect, restore, build and export in one lifecycle process, run
 //! under runc in the builder's root filesystem as the builder's non-root user.
 
+use crate::buildpack_message::buildpack_message;
 use crate::detect_output::{buildpack_outputs, with_reasons};
 use crate::detection::{detection_hints, DetectionHint};
 use crate::exit::LifecycleError;
@@ -13,6 +14,13 @@ pub const PLATFORM_API: &str = "0.13";
 
 /// The lifecycle's exit code for "no buildpack group passed detection".
 const NO_BUILDPACK_DETECTED: i32 = 20;
+
+/// The lifecycle's exit code for "a buildpack's build step failed".
+const BUILDPACK_FAILED: i32 = 51;
+
+/// How much of the creator's output kiln keeps to read a failed buildpack's message from. The
+/// message ends the output; this holds it even after pages of compiler errors.
+const KEPT_OUTPUT: usize = 64 * 1024;
 
 /// One `creator` run. Host directories are mounted at the lifecycle's default paths.
 pub struct Creator<'a> {
@@ -35,15 +43,16 @@ pub struct Creator<'a> {
 }
 
 impl Creator<'_> {
+    /// Runs the creator, its output shown as it goes. A failed buildpack's message is in that
+    /// output only; kiln keeps the output's end to put the message in the error too.
     pub async fn run(&self) -> Result<BuildReport, LifecycleError> {
-        let code = kiln_runc::run(&self.container_spec(), "build", self.stdio).await?;
-        if code == NO_BUILDPACK_DETECTED {
-            return Err(LifecycleError::from_exit_code(code, self.why_nothing_detected().await));
+        let run = kiln_runc::run_teed(&self.container_spec(), "build", self.stdio, KEPT_OUTPUT).await?;
+        match run.code {
+            0 => Ok(read_report(self.layers_dir)?),
+            NO_BUILDPACK_DETECTED => Err(LifecycleError::from_exit_code(run.code, self.why_nothing_detected().await)),
+            BUILDPACK_FAILED => Err(LifecycleError::BuildpackFailed { message: buildpack_message(&run.output) }),
+            code => Err(LifecycleError::from_exit_code(code, Vec::new())),
         }
-        if code != 0 {
-            return Err(LifecycleError::from_exit_code(code, Vec::new()));
-        }
-        Ok(read_report(self.layers_dir)?)
     }
 
     /// What each buildpack looks for, with what its detect step said about this source. The

@@ -1,8 +1,10 @@
 //! The lifecycle's exit codes (platform/exit.go of buildpacks/lifecycle) as errors that say
-//! what went wrong and what to do. Buildpacks print the details of their own failures; these
-//! messages point at them rather than repeat them. "No buildpack detected" is the exception:
-//! each buildpack's reason is short and is the whole answer, so the message carries it.
+//! what went wrong and what to do. Most point at the lifecycle's output above for the details.
+//! Two carry them, because the error is all a `--json` reader gets: "no buildpack detected"
+//! (each buildpack's reason is short and is the whole answer) and a failed buildpack whose
+//! message kiln could read back from the log.
 
+use crate::buildpack_message::BuildpackMessage;
 use crate::detection::DetectionHint;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +17,9 @@ pub enum LifecycleError {
     Analyze(i32),
     #[error("could not restore cached layers (exit {0}); the build cache may be damaged: remove it (`rm -rf` the directory named above) and build again")]
     Restore(i32),
-    #[error("the build failed; the buildpack's output above says why and what to change")]
-    BuildpackFailed,
+    /// A buildpack's build step failed; `message` is what it said, when kiln could find it.
+    #[error("{}", buildpack_failure(.message.as_ref()))]
+    BuildpackFailed { message: Option<BuildpackMessage> },
     #[error("the build step failed (exit {0}); see the lifecycle output above")]
     Build(i32),
     #[error("could not export the image (exit {0}); check that the registry is reachable and that you may push to it; nothing was tagged")]
@@ -41,11 +44,36 @@ impl LifecycleError {
             21 | 22 => Self::DetectFailed,
             30..=39 => Self::Analyze(code),
             40..=49 => Self::Restore(code),
-            51 => Self::BuildpackFailed,
+            51 => Self::BuildpackFailed { message: None },
             50..=59 => Self::Build(code),
             60..=69 => Self::Export(code),
             _ => Self::Other(code),
         }
+    }
+}
+
+impl LifecycleError {
+    /// The error in one line for a reader who has just watched the lifecycle's output, where
+    /// the details are already: for a buildpack's failure, only its header. `None` when the
+    /// full message is no longer than that.
+    #[must_use]
+    pub fn summary_after_output(&self) -> Option<String> {
+        match self {
+            Self::BuildpackFailed { message: Some(message) } => Some(format!(
+                "the build failed: {}; the buildpack's output above says why and what to change",
+                message.header
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// "header: details" as the buildpack wrote them, or a pointer to its output.
+fn buildpack_failure(message: Option<&BuildpackMessage>) -> String {
+    match message {
+        Some(BuildpackMessage { header, details }) if details.is_empty() => header.clone(),
+        Some(BuildpackMessage { header, details }) => format!("{header}: {details}"),
+        None => "the build failed; the buildpack's output above says why and what to change".to_string(),
     }
 }
 
@@ -131,10 +159,49 @@ mod tests {
     }
 
     #[test]
+    fn a_buildpack_failure_carries_the_buildpacks_message() {
+        let error = LifecycleError::BuildpackFailed {
+            message: Some(BuildpackMessage {
+                header: "Function `F` has the wrong signature".into(),
+                details: "`F` is declared as\n  func()\n\nChange `F`.".into(),
+            }),
+        };
+        assert_eq!(
+            error.to_string(),
+            "Function `F` has the wrong signature: `F` is declared as\n  func()\n\nChange `F`."
+        );
+        assert_eq!(
+            error.summary_after_output().as_deref(),
+            Some(
+                "the build failed: Function `F` has the wrong signature; the buildpack's output above \
+                 says why and what to change"
+            )
+        );
+    }
+
+    #[test]
+    fn a_buildpack_failure_without_details_is_its_header() {
+        let error = LifecycleError::BuildpackFailed {
+            message: Some(BuildpackMessage { header: "Out of disk space".into(), details: String::new() }),
+        };
+        assert_eq!(error.to_string(), "Out of disk space");
+    }
+
+    #[test]
+    fn a_buildpack_failure_without_a_message_points_at_the_output() {
+        let error = LifecycleError::from_exit_code(51, vec![]);
+        assert_eq!(error.to_string(), "the build failed; the buildpack's output above says why and what to change");
+        assert_eq!(error.summary_after_output(), None);
+    }
+
+    #[test]
     fn exit_codes_map_to_phases() {
         assert!(matches!(LifecycleError::from_exit_code(21, vec![]), LifecycleError::DetectFailed));
         assert!(matches!(LifecycleError::from_exit_code(32, vec![]), LifecycleError::Analyze(32)));
-        assert!(matches!(LifecycleError::from_exit_code(51, vec![]), LifecycleError::BuildpackFailed));
+        assert!(matches!(
+            LifecycleError::from_exit_code(51, vec![]),
+            LifecycleError::BuildpackFailed { message: None }
+        ));
         assert!(matches!(LifecycleError::from_exit_code(62, vec![]), LifecycleError::Export(62)));
         assert!(matches!(LifecycleError::from_exit_code(1, vec![]), LifecycleError::Other(1)));
     }

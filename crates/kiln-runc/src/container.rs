@@ -1,6 +1,7 @@
 //! Starting, signalling and removing one runc container.
 
 use crate::bundle::ContainerSpec;
+use crate::tee::Pipes;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -29,6 +30,8 @@ pub enum RuncError {
     Wait(std::io::Error),
     #[error("could not keep the container's output in a temporary file: {0}; check that the temporary directory ($TMPDIR or /tmp) is writable and has room")]
     Capture(std::io::Error),
+    #[error("could not set up the pipes that show and keep the container's output: {0}; kiln may have run out of file descriptors (check `ulimit -n`)")]
+    Relay(std::io::Error),
 }
 
 /// Where the container's standard output goes.
@@ -48,16 +51,17 @@ pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, 
         Stdio::Inherit => ProcessStdio::inherit(),
         Stdio::StdoutToStderr => stderr_as_stdout(),
     };
-    run_with(spec, name, stdout, ProcessStdio::inherit()).await
+    start(spec, name, stdout, ProcessStdio::inherit())?.finish().await
 }
 
-/// A container run whose output kiln kept instead of showing it.
+/// A container run and the output kiln kept of it.
 #[derive(Debug)]
 pub struct CapturedRun {
     /// As [`run`] returns it.
     pub code: i32,
-    /// Standard output and standard error in one text. Each keeps its own order, but runc
-    /// relays the two separately, so a line of one may land before an earlier line of the other.
+    /// Standard output and standard error in one text: all of it from [`run_capturing`], the
+    /// end of it from [`run_teed`]. Each keeps its own order, but runc relays the two
+    /// separately, so a line of one may land before an earlier line of the other.
     pub output: String,
 }
 
@@ -65,16 +69,35 @@ pub struct CapturedRun {
 /// to read instead of showing them. For short runs: all output is held in memory at the end.
 pub async fn run_capturing(spec: &ContainerSpec, name: &str) -> Result<CapturedRun, RuncError> {
     let output = OutputFile::new()?;
-    let code = run_with(spec, name, output.writer()?, output.writer()?).await?;
+    let code = start(spec, name, output.writer()?, output.writer()?)?.finish().await?;
     Ok(CapturedRun { code, output: output.read()? })
 }
 
-async fn run_with(
-    spec: &ContainerSpec,
-    name: &str,
-    stdout: ProcessStdio,
-    stderr: ProcessStdio,
-) -> Result<i32, RuncError> {
+/// Runs the container like [`run`], showing its output where `stdio` says as it arrives,
+/// and keeps the last `keep` bytes of it (from the start of a line) for kiln to read: enough
+/// to find why a long run failed without holding all of its output.
+pub async fn run_teed(spec: &ContainerSpec, name: &str, stdio: Stdio, keep: usize) -> Result<CapturedRun, RuncError> {
+    let (pipes, child_output) = Pipes::new(stdio).map_err(RuncError::Relay)?;
+    let container = start(spec, name, child_output.stdout, child_output.stderr)?;
+    let relays = pipes.relay(keep);
+    let code = container.finish().await;
+    // Drained even when waiting failed: the container is gone by then either way.
+    let output = relays.finish().await;
+    Ok(CapturedRun { code: code?, output })
+}
+
+/// A started container: the runc process, the container's id and the bundle it runs from,
+/// which must outlive it.
+struct Started {
+    child: tokio::process::Child,
+    id: String,
+    _bundle: tempfile::TempDir,
+}
+
+/// Starts `runc run` with the given standard output and error. The caller's copies of them
+/// are closed once it has started: for pipes, runc then holds the only write ends, and they
+/// close when it exits.
+fn start(spec: &ContainerSpec, name: &str, stdout: ProcessStdio, stderr: ProcessStdio) -> Result<Started, RuncError> {
     ensure_runnable()?;
     let bundle = tempfile::Builder::new()
         .prefix("kiln-bundle-")
@@ -83,7 +106,7 @@ async fn run_with(
     write_config(spec, bundle.path())?;
 
     let id = format!("kiln-{name}-{}-{}", std::process::id(), unique_suffix());
-    let mut child = Command::new("runc")
+    let child = Command::new("runc")
         .arg("run")
         .arg("--bundle")
         .arg(bundle.path())
@@ -94,11 +117,18 @@ async fn run_with(
         .kill_on_drop(true)
         .spawn()
         .map_err(RuncError::Start)?;
+    Ok(Started { child, id, _bundle: bundle })
+}
 
-    let status = wait_forwarding_signals(&mut child, &id).await;
-    remove(&id).await;
-    let status = status?;
-    Ok(exit_code(status))
+impl Started {
+    /// Waits for the container to end, passing on SIGINT and SIGTERM, removes it and returns
+    /// its exit code.
+    async fn finish(mut self) -> Result<i32, RuncError> {
+        let status = wait_forwarding_signals(&mut self.child, &self.id).await;
+        remove(&self.id).await;
+        let status = status?;
+        Ok(exit_code(status))
+    }
 }
 
 /// An unnamed temporary file that a process writes its output to. A file rather than a pipe:

@@ -7,6 +7,7 @@
 
 mod bundle;
 mod container;
+mod tee;
 
 pub use bundle::{BindMount, ContainerSpec, User};
-pub use container::{run, run_capturing, CapturedRun, RuncError, Stdio};
+pub use container::{run, run_capturing, run_teed, CapturedRun, RuncError, Stdio};

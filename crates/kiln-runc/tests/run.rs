@@ -140,3 +140,32 @@ async fn run_capturing_keeps_stdout_stderr_and_the_exit_code() {
     assert!(output.contains("two on stderr\n"), "{output}");
     assert_eq!(output.lines().count(), 3, "{output}");
 }
+
+#[tokio::test]
+async fn run_teed_shows_the_output_and_keeps_its_end_in_order() {
+    let rootfs = tempfile::tempdir().expect("rootfs");
+    build_program(rootfs.path(), TALKER);
+    let spec = ContainerSpec {
+        rootfs: rootfs.path().to_path_buf(),
+        args: vec!["/probe".into()],
+        env: vec!["PATH=/".into()],
+        cwd: "/".into(),
+        user: User { uid: 1000, gid: 1000 },
+        mounts: Vec::new(),
+        scratch_dirs: Vec::new(),
+        hostname: "talker".into(),
+    };
+    let CapturedRun { code, output } =
+        kiln_runc::run_teed(&spec, "test", Stdio::StdoutToStderr, 64 * 1024).await.expect("runc runs");
+    assert_eq!(code, 20);
+    // runc copies stdout and stderr separately even into one pipe: each stays in order.
+    let stdout: Vec<&str> = output.lines().filter(|line| line.ends_with("on stdout")).collect();
+    assert_eq!(stdout, ["one on stdout", "three on stdout"], "{output}");
+    assert!(output.contains("two on stderr\n"), "{output}");
+    assert_eq!(output.lines().count(), 3, "{output}");
+
+    // Only the end is kept, from the start of a line: the last line, whichever stream's it is.
+    let CapturedRun { output, .. } =
+        kiln_runc::run_teed(&spec, "test", Stdio::StdoutToStderr, 20).await.expect("runc runs");
+    assert!(["two on stderr\n", "three on stdout\n"].contains(&output.as_str()), "{output}");
+}

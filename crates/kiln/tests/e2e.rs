@@ -89,20 +89,24 @@ fn go_app_with_a_module_dependency_serves() {
 #[test]
 fn broken_sources_fail_with_their_message_and_leave_no_tag() {
     let w = world();
-    for (fixture_name, env, message) in [
-        ("go-syntax-error", &[][..], "main.go:"),
-        ("empty", &[], "no buildpack detected"),
-        ("go-version-unknown", &[], "1.99"),
-        ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)"),
-        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)"),
-        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"], "FUNC_SRC is `../elsewhere`"),
+    // The message is in the log; where the buildpack's build step failed, it is also in the
+    // --json error itself.
+    for (fixture_name, env, message, in_json) in [
+        ("go-syntax-error", &[][..], "main.go:", false),
+        ("empty", &[], "no buildpack detected", true),
+        ("go-version-unknown", &[], "1.99", true),
+        ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)", true),
+        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)", true),
+        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"], "FUNC_SRC is `../elsewhere`", false),
     ] {
         let repository = format!("broken/{fixture_name}");
         let (output, _) = build_with(fixture_name, &repository, &w.inventory, env);
         assert!(!output.status.success(), "{fixture_name} built");
         let log = stderr(&output);
         assert!(log.contains(message), "{fixture_name}: no `{message}` in:\n{log}");
-        assert!(json(&output)["error"].is_string(), "{fixture_name}: --json gave no error document");
+        let error = json(&output)["error"].as_str().map(ToString::to_string);
+        let error = error.unwrap_or_else(|| panic!("{fixture_name}: --json gave no error document"));
+        assert!(!in_json || error.contains(message), "{fixture_name}: no `{message}` in the --json error:\n{error}");
         assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
     }
 }

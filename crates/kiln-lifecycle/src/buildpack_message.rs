@@ -1,0 +1,150 @@
+//! A failed buildpack's own error message, read back from the creator's log.
+//!
+//! kiln's buildpacks print their errors with libherokubuildpack's `log_error`: a line
+//! `[Error: <header>]`, then the details (what went wrong, then what to change). The lifecycle
+//! then logs `ERROR: failed to build: …` and exits. Both come coloured (ANSI escapes whether
+//! or not anyone watches a terminal). Buildpacks that print errors otherwise yield nothing
+//! here, and the error stays a pointer to the log.
+
+/// What the lifecycle logs once a buildpack's build step has failed; it ends the message.
+const LIFECYCLE_BUILD_FAILED: &str = "ERROR: failed to build";
+
+/// A buildpack's message about its failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildpackMessage {
+    /// One line naming the problem.
+    pub header: String,
+    /// What went wrong in detail and what to change; may span lines, may be empty.
+    pub details: String,
+}
+
+/// The last error message a buildpack printed in `log` (a failed build's log ends with the
+/// one that failed it), if it printed one in the `log_error` style.
+pub(crate) fn buildpack_message(log: &str) -> Option<BuildpackMessage> {
+    let lines: Vec<String> = log.lines().map(without_escapes).collect();
+    let (start, header) = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(index, line)| error_header(line).map(|header| (index, header)))?;
+    let details: Vec<&str> = lines[start + 1..]
+        .iter()
+        .take_while(|line| !line.starts_with(LIFECYCLE_BUILD_FAILED))
+        .map(|line| line.trim_end())
+        .collect();
+    Some(BuildpackMessage {
+        header: header.to_string(),
+        // Blank lines around the details go; blank lines inside (before the advice) and each
+        // line's indentation stay.
+        details: details.join("\n").trim_matches('\n').to_string(),
+    })
+}
+
+/// The header in a `[Error: <header>]` line.
+fn error_header(line: &str) -> Option<&str> {
+    let header = line.trim().strip_prefix("[Error: ")?.strip_suffix(']')?.trim();
+    (!header.is_empty()).then_some(header)
+}
+
+/// `line` without terminal escape sequences: CSI sequences (`ESC [ … final byte`, colours
+/// among them), character set selections (`ESC ( B`) and two-character escapes.
+fn without_escapes(line: &str) -> String {
+    const ESCAPE: char = '\u{1b}';
+    let mut text = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(char) = chars.next() {
+        if char != ESCAPE {
+            text.push(char);
+            continue;
+        }
+        let final_bytes = match chars.next() {
+            Some('[') => '@'..='~',
+            Some(' '..='/') => '0'..='~',
+            // A two-character escape, or an escape cut off at the end of the line.
+            _ => continue,
+        };
+        for char in chars.by_ref() {
+            if final_bytes.contains(&char) {
+                break;
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A creator log as kiln saw it: the go-function buildpack rejecting a function.
+    const WRONG_SIGNATURE: &str = "\
+===> BUILDING
+\u{1b}[0m\u{1b}[1m\u{1b}[31m\u{1b}[0m
+\u{1b}[0m\u{1b}[1m\u{1b}[31m[Error: Function `HelloWorld` has the wrong signature]\u{1b}[0m
+\u{1b}[0m\u{1b}[31m`HelloWorld` is declared as\u{1b}[0m
+\u{1b}[0m\u{1b}[31m  func(w http.ResponseWriter)\u{1b}[0m
+\u{1b}[0m\u{1b}[31mbut a function of signature type `http` must be\u{1b}[0m
+\u{1b}[0m\u{1b}[31m  func(http.ResponseWriter, *http.Request)\u{1b}[0m
+\u{1b}[0m\u{1b}[31m\u{1b}[0m
+\u{1b}[0m\u{1b}[31mChange `HelloWorld` to the signature above, or set FUNC_SIGNATURE_TYPE to the type it implements (`http` or `cloudevent`).\u{1b}[0m
+\u{1b}[31;1mERROR: \u{1b}[0mfailed to build: exit status 1
+";
+
+    #[test]
+    fn reads_the_header_and_details_without_colours() {
+        let message = buildpack_message(WRONG_SIGNATURE).expect("a message");
+        assert_eq!(message.header, "Function `HelloWorld` has the wrong signature");
+        assert_eq!(
+            message.details,
+            "`HelloWorld` is declared as\n  \
+             func(w http.ResponseWriter)\n\
+             but a function of signature type `http` must be\n  \
+             func(http.ResponseWriter, *http.Request)\n\
+             \n\
+             Change `HelloWorld` to the signature above, or set FUNC_SIGNATURE_TYPE to the type it \
+             implements (`http` or `cloudevent`)."
+        );
+    }
+
+    #[test]
+    fn finds_nothing_in_a_log_without_an_error_block() {
+        let log = "===> BUILDING\nsomething went wrong\n\u{1b}[31;1mERROR: \u{1b}[0mfailed to build: exit status 1\n";
+        assert_eq!(buildpack_message(log), None);
+        assert_eq!(buildpack_message(""), None);
+    }
+
+    #[test]
+    fn takes_the_last_of_several_error_blocks() {
+        let log = "\n[Error: First problem]\nfirst details\n\n[Error: Second problem]\n\nsecond details\n\n  indented advice\n\nERROR: failed to build: exit status 1\n";
+        assert_eq!(
+            buildpack_message(log),
+            Some(BuildpackMessage {
+                header: "Second problem".to_string(),
+                details: "second details\n\n  indented advice".to_string(),
+            })
+        );
+    }
+
+    #[test]
+    fn keeps_a_header_without_details() {
+        let log = "[Error: Out of disk space]\nERROR: failed to build: exit status 1\n";
+        let message = buildpack_message(log).expect("a message");
+        assert_eq!(message.header, "Out of disk space");
+        assert_eq!(message.details, "");
+    }
+
+    #[test]
+    fn a_log_cut_before_the_lifecycle_error_keeps_what_follows_the_header() {
+        assert_eq!(
+            buildpack_message("[Error: Cut short]\ndetails\n").map(|message| message.details),
+            Some("details".to_string())
+        );
+    }
+
+    #[test]
+    fn removes_colour_and_other_escape_sequences() {
+        assert_eq!(without_escapes("\u{1b}[31;1mERROR: \u{1b}[0mfailed"), "ERROR: failed");
+        assert_eq!(without_escapes("\u{1b}(Bplain\u{1b}[K\u{1b}7"), "plain");
+        assert_eq!(without_escapes("trailing \u{1b}"), "trailing ");
+    }
+}
