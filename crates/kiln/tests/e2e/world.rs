@@ -54,7 +54,7 @@ fn work_dir() -> PathBuf {
 
 fn build_world() -> World {
     let work = work_dir();
-    let cache_dir = tempfile::Builder::new().prefix("kiln-e2e-cache-").tempdir().expect("cache dir").keep();
+    let cache_dir = fresh_cache_dir(&work);
     let registry = step("start the registry", TestRegistry::start);
     step("package the buildpacks", package_buildpacks);
     let lifecycle = step("build the lifecycle tarball", || build_lifecycle(&work));
@@ -84,6 +84,18 @@ fn build_world() -> World {
         ]));
     });
     World { registry, builder, inventory, tampered_inventory, cache_dir, _mirror: mirror }
+}
+
+/// kiln's cache for this run, emptied first: a run starts cold and leaves one cache behind
+/// (gigabytes: the unpacked builder, build caches), not one per run. One e2e run or bench at
+/// a time per target directory: they share it.
+fn fresh_cache_dir(work: &Path) -> PathBuf {
+    let dir = work.join("kiln-cache");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("the previous run's kiln cache can be removed");
+    }
+    std::fs::create_dir_all(&dir).expect("kiln cache dir");
+    dir
 }
 
 fn step<T>(name: &str, action: impl FnOnce() -> T) -> T {
