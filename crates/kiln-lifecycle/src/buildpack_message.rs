@@ -2,12 +2,13 @@
 //!
 //! kiln's buildpacks print their errors with libherokubuildpack's `log_error`: a line
 //! `[Error: <header>]`, then the details (what went wrong, then what to change). The lifecycle
-//! then logs `ERROR: failed to build: …` and exits. Both come coloured (ANSI escapes whether
+//! then logs its own lines (`ERROR: failed to build: …`; for a detect step, `======== Results`
+//! and `ERROR: …`) and exits. Both come coloured (ANSI escapes whether
 //! or not anyone watches a terminal). Buildpacks that print errors otherwise yield nothing
 //! here, and the error stays a pointer to the log.
 
-/// What the lifecycle logs once a buildpack's build step has failed; it ends the message.
-const LIFECYCLE_BUILD_FAILED: &str = "ERROR: failed to build";
+/// How the lifecycle's own lines after a buildpack's output start; the first ends the message.
+const LIFECYCLE_LINES: [&str; 2] = ["ERROR: ", "======== "];
 
 /// A buildpack's message about its failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +19,19 @@ pub struct BuildpackMessage {
     pub details: String,
 }
 
-/// The last error message a buildpack printed in `log` (a failed build's log ends with the
-/// one that failed it), if it printed one in the `log_error` style.
+impl BuildpackMessage {
+    /// "header: details", or the header alone when there are no details.
+    pub(crate) fn to_text(&self) -> String {
+        if self.details.is_empty() {
+            self.header.clone()
+        } else {
+            format!("{}: {}", self.header, self.details)
+        }
+    }
+}
+
+/// The last error message a buildpack printed in `log` (a failed build's or detection's log
+/// ends with the one that failed it), if it printed one in the `log_error` style.
 pub(crate) fn buildpack_message(log: &str) -> Option<BuildpackMessage> {
     let lines: Vec<String> = log.lines().map(without_escapes).collect();
     let (start, header) = lines
@@ -29,7 +41,7 @@ pub(crate) fn buildpack_message(log: &str) -> Option<BuildpackMessage> {
         .find_map(|(index, line)| error_header(line).map(|header| (index, header)))?;
     let details: Vec<&str> = lines[start + 1..]
         .iter()
-        .take_while(|line| !line.starts_with(LIFECYCLE_BUILD_FAILED))
+        .take_while(|line| !LIFECYCLE_LINES.iter().any(|start| line.starts_with(start)))
         .map(|line| line.trim_end())
         .collect();
     Some(BuildpackMessage {
@@ -89,6 +101,26 @@ mod tests {
 \u{1b}[0m\u{1b}[31mChange `HelloWorld` to the signature above, or set FUNC_SIGNATURE_TYPE to the type it implements (`http` or `cloudevent`).\u{1b}[0m
 \u{1b}[31;1mERROR: \u{1b}[0mfailed to build: exit status 1
 ";
+
+    /// A creator log of a detect step that errored (an invalid `FUNC_SRC`).
+    const DETECT_ERROR: &str = "\
+\u{1b}[36m===> DETECTING\u{1b}[0m
+======== Output: kiln/go-function@0.1.0 ========
+\u{1b}[0m\u{1b}[1m\u{1b}[31m[Error: FUNC_SRC does not name a directory of the source]\u{1b}[0m
+\u{1b}[0m\u{1b}[31mFUNC_SRC is `../x`: it contains `..`\u{1b}[0m
+\u{1b}[0m\u{1b}[31m\u{1b}[0m
+\u{1b}[0m\u{1b}[31mSet FUNC_SRC to the function's directory.\u{1b}[0m
+======== Results ========
+err:  kiln/go-function@0.1.0 (1)
+\u{1b}[31;1mERROR: \u{1b}[0mNo buildpack groups passed detection.
+";
+
+    #[test]
+    fn reads_a_detect_steps_error_up_to_the_lifecycles_results() {
+        let message = buildpack_message(DETECT_ERROR).expect("a message");
+        assert_eq!(message.header, "FUNC_SRC does not name a directory of the source");
+        assert_eq!(message.details, "FUNC_SRC is `../x`: it contains `..`\n\nSet FUNC_SRC to the function's directory.");
+    }
 
     #[test]
     fn reads_the_header_and_details_without_colours() {

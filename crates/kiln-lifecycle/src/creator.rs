@@ -15,6 +15,11 @@ pub const PLATFORM_API: &str = "0.13";
 /// The lifecycle's exit code for "no buildpack group passed detection".
 const NO_BUILDPACK_DETECTED: i32 = 20;
 
+/// The lifecycle's exit codes for "no buildpack detected and at least one errored" and for a
+/// generic detect error.
+const DETECT_ERRORED: i32 = 21;
+const DETECT_ERROR: i32 = 22;
+
 /// The lifecycle's exit code for "a buildpack's build step failed".
 const BUILDPACK_FAILED: i32 = 51;
 
@@ -51,6 +56,9 @@ impl Creator<'_> {
             0 => Ok(read_report(self.layers_dir)?),
             NO_BUILDPACK_DETECTED => Err(LifecycleError::from_exit_code(run.code, self.why_nothing_detected().await)),
             BUILDPACK_FAILED => Err(LifecycleError::BuildpackFailed { message: buildpack_message(&run.output) }),
+            DETECT_ERRORED | DETECT_ERROR => {
+                Err(LifecycleError::DetectFailed { message: buildpack_message(&run.output) })
+            }
             code => Err(LifecycleError::from_exit_code(code, Vec::new())),
         }
     }

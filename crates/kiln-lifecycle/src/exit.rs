@@ -11,8 +11,9 @@ use crate::detection::DetectionHint;
 pub enum LifecycleError {
     #[error("no buildpack detected this source{}", hint_list(.hints))]
     NoBuildpackDetected { hints: Vec<DetectionHint> },
-    #[error("detection failed: a buildpack's detect step errored (its output is above); fix what it names and build again")]
-    DetectFailed,
+    /// A buildpack's detect step errored; `message` is what it said, when kiln could find it.
+    #[error("detection failed: {}", detect_failure(.message.as_ref()))]
+    DetectFailed { message: Option<BuildpackMessage> },
     #[error("could not read the previous image or the run image (exit {0}); check that the registry is reachable and that your credentials (docker config.json) allow pulling and pushing")]
     Analyze(i32),
     #[error("could not restore cached layers (exit {0}); the build cache may be damaged: remove it (`rm -rf` the directory named above) and build again")]
@@ -41,7 +42,7 @@ impl LifecycleError {
     pub fn from_exit_code(code: i32, hints: Vec<DetectionHint>) -> Self {
         match code {
             20 => Self::NoBuildpackDetected { hints },
-            21 | 22 => Self::DetectFailed,
+            21 | 22 => Self::DetectFailed { message: None },
             30..=39 => Self::Analyze(code),
             40..=49 => Self::Restore(code),
             51 => Self::BuildpackFailed { message: None },
@@ -63,6 +64,10 @@ impl LifecycleError {
                 "the build failed: {}; the buildpack's output above says why and what to change",
                 message.header
             )),
+            Self::DetectFailed { message: Some(message) } => Some(format!(
+                "detection failed: {}; the buildpack's output above says why and what to change",
+                message.header
+            )),
             _ => None,
         }
     }
@@ -70,11 +75,17 @@ impl LifecycleError {
 
 /// "header: details" as the buildpack wrote them, or a pointer to its output.
 fn buildpack_failure(message: Option<&BuildpackMessage>) -> String {
-    match message {
-        Some(BuildpackMessage { header, details }) if details.is_empty() => header.clone(),
-        Some(BuildpackMessage { header, details }) => format!("{header}: {details}"),
-        None => "the build failed; the buildpack's output above says why and what to change".to_string(),
-    }
+    message.map_or_else(
+        || "the build failed; the buildpack's output above says why and what to change".to_string(),
+        BuildpackMessage::to_text,
+    )
+}
+
+fn detect_failure(message: Option<&BuildpackMessage>) -> String {
+    message.map_or_else(
+        || "a buildpack's detect step errored (its output is above); fix what it names and build again".to_string(),
+        BuildpackMessage::to_text,
+    )
 }
 
 fn hint_list(hints: &[DetectionHint]) -> String {
@@ -196,7 +207,7 @@ mod tests {
 
     #[test]
     fn exit_codes_map_to_phases() {
-        assert!(matches!(LifecycleError::from_exit_code(21, vec![]), LifecycleError::DetectFailed));
+        assert!(matches!(LifecycleError::from_exit_code(21, vec![]), LifecycleError::DetectFailed { message: None }));
         assert!(matches!(LifecycleError::from_exit_code(32, vec![]), LifecycleError::Analyze(32)));
         assert!(matches!(
             LifecycleError::from_exit_code(51, vec![]),

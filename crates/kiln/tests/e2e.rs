@@ -97,7 +97,7 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
         ("go-version-unknown", &[], "1.99", true),
         ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)", true),
         ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)", true),
-        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"], "FUNC_SRC is `../elsewhere`", false),
+        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"], "FUNC_SRC is `../elsewhere`", true),
     ] {
         let repository = format!("broken/{fixture_name}");
         let (output, _) = build_with(fixture_name, &repository, &w.inventory, env);
