@@ -3,6 +3,7 @@
 mod cache;
 mod commands;
 mod output;
+mod project_descriptor;
 mod registry_auth;
 mod source;
 mod unpacked;

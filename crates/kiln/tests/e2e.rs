@@ -189,9 +189,10 @@ fn go_cloudevent_function_takes_binary_and_structured_events() {
 #[test]
 fn go_function_in_a_subpackage_uses_its_module_dependencies() {
     let w = world();
-    let env = ["FUNC_NAME=Greet", "FUNC_SRC=api"];
-    let (output, image) = build_with("go-http-subpkg", "functions/go-http-subpkg", &w.inventory, &env);
+    // FUNC_NAME and FUNC_SRC come from the fixture's project.toml.
+    let (output, image) = build("go-http-subpkg", "functions/go-http-subpkg", &w.inventory);
     expect_success(&output);
+    assert!(stderr(&output).contains("Build environment from project.toml: FUNC_NAME, FUNC_SRC"), "{}", stderr(&output));
     let mut app = RunningApp::start(&w.cache_dir, &image);
     let response = app.get_when_up("/");
     assert_eq!(response.status, 200);

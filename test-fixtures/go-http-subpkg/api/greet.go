@@ -1,5 +1,5 @@
-// Package api is kiln's fixture for a function outside the source root: build it with
-// FUNC_SRC=api and FUNC_NAME=Greet. It uses a package of its own module, a module from the
+// Package api is kiln's fixture for a function outside the source root: its project.toml
+// sets FUNC_SRC=api and FUNC_NAME=Greet. It uses a package of its own module, a module from the
 // proxy (uuid) and a module replaced by a local directory.
 package api
 

@@ -63,7 +63,8 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     }
     let image: ImageRef = args.image.parse().with_context(|| format!("`{}` is not an image reference", args.image))?;
     let builder_ref: ImageRef = args.builder.parse().with_context(|| format!("`{}` is not an image reference", args.builder))?;
-    let build_env = parse_env(&args.env)?;
+    let declared_env = crate::project_descriptor::build_env(&source)?;
+    let build_env = crate::project_descriptor::merged(declared_env.clone(), parse_env(&args.env)?);
     let registry = Registry::new(RegistryOptions { insecure_registries: args.insecure_registries.clone() });
     let cache = Cache::locate()?;
 
@@ -72,6 +73,14 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     let user = builder_user(&builder)?;
 
     out.phase("Preparing the build");
+    if !declared_env.is_empty() {
+        let names: Vec<&str> = declared_env.iter().map(|(name, _)| name.as_str()).collect();
+        out.info(&format!(
+            "Build environment from {}: {} (--env overrides)",
+            crate::project_descriptor::FILE_NAME,
+            names.join(", ")
+        ));
+    }
     let scratch = cache.scratch("build-")?;
     out.info(&format!("Scratch space: {} (KILN_SCRATCH_DIR moves it)", scratch.path().display()));
     let app_dir = owned_dir(scratch.path(), "app", user)?;
