@@ -118,8 +118,8 @@ async fn runs_as_the_user_with_only_the_given_mounts_writable() {
     assert!(!rootfs.path().join("probe-was-here").exists());
 }
 
-#[tokio::test]
-async fn run_capturing_keeps_stdout_stderr_and_the_exit_code() {
+/// A container running TALKER, and the root filesystem it lives in (kept while it runs).
+fn talker() -> (tempfile::TempDir, ContainerSpec) {
     let rootfs = tempfile::tempdir().expect("rootfs");
     build_program(rootfs.path(), TALKER);
     let spec = ContainerSpec {
@@ -132,6 +132,12 @@ async fn run_capturing_keeps_stdout_stderr_and_the_exit_code() {
         scratch_dirs: Vec::new(),
         hostname: "talker".into(),
     };
+    (rootfs, spec)
+}
+
+#[tokio::test]
+async fn run_capturing_keeps_stdout_stderr_and_the_exit_code() {
+    let (_rootfs, spec) = talker();
     let CapturedRun { code, output } = kiln_runc::run_capturing(&spec, "test").await.expect("runc runs");
     assert_eq!(code, 20);
     // runc relays stdout and stderr separately: each stays in order, not the two together.
@@ -143,18 +149,7 @@ async fn run_capturing_keeps_stdout_stderr_and_the_exit_code() {
 
 #[tokio::test]
 async fn run_teed_shows_the_output_and_keeps_its_end_in_order() {
-    let rootfs = tempfile::tempdir().expect("rootfs");
-    build_program(rootfs.path(), TALKER);
-    let spec = ContainerSpec {
-        rootfs: rootfs.path().to_path_buf(),
-        args: vec!["/probe".into()],
-        env: vec!["PATH=/".into()],
-        cwd: "/".into(),
-        user: User { uid: 1000, gid: 1000 },
-        mounts: Vec::new(),
-        scratch_dirs: Vec::new(),
-        hostname: "talker".into(),
-    };
+    let (_rootfs, spec) = talker();
     let CapturedRun { code, output } =
         kiln_runc::run_teed(&spec, "test", Stdio::StdoutToStderr, 64 * 1024).await.expect("runc runs");
     assert_eq!(code, 20);
