@@ -343,4 +343,33 @@ mod tests {
         let status = server.0.wait().expect("the server exits");
         assert!(status.success(), "the server did not exit cleanly after SIGTERM: {status}");
     }
+
+    #[test]
+    fn a_vendored_cloudevent_function_builds_from_its_vendor_directory() {
+        let app = tempfile::tempdir().expect("temp dir");
+        for file in ["go.mod", "go.sum", "receive.go"] {
+            std::fs::copy(fixture("go-cloudevent").join(file), app.path().join(file)).expect("copy the fixture");
+        }
+        let vendored = Command::new("go")
+            .args(["mod", "vendor"])
+            .current_dir(app.path())
+            .env_clear()
+            .envs(&test_env())
+            .status()
+            .expect("go runs");
+        assert!(vendored.success(), "go mod vendor failed");
+        // Without the module cache, only vendor/ can provide the SDK's packages.
+        let mut env = test_env();
+        env.insert("GOMODCACHE", app.path().join("no-module-cache"));
+        env.insert("GOFLAGS", "-mod=vendor");
+        env.insert("GOPROXY", "off");
+        let go_mod = GoMod::read(app.path()).expect("go.mod");
+        let generated = tempfile::tempdir().expect("temp dir");
+        let receive = config("Receive", SignatureType::CloudEvent, "");
+        let overlay = prepare_function(app.path(), &go_mod, &receive, funcinfo(), &env, generated.path()).expect("checked");
+        let package_dir = format!("./{MAIN_PACKAGE_DIR}");
+        let package = Package { dir: &package_dir, overlay: Some(&overlay) };
+        go_build(&env, app.path(), &package, &app.path().join("app"), std::io::sink(), std::io::stderr())
+            .expect("the generated main package uses only vendored packages");
+    }
 }
