@@ -3,9 +3,10 @@
 //! kiln's buildpacks print their errors with libherokubuildpack's `log_error`: a line
 //! `[Error: <header>]`, then the details (what went wrong, then what to change). The lifecycle
 //! then logs its own lines (`ERROR: failed to build: …`; for a detect step, `======== Results`
-//! and `ERROR: …`) and exits. Both come coloured (ANSI escapes whether
-//! or not anyone watches a terminal). Buildpacks that print errors otherwise yield nothing
-//! here, and the error stays a pointer to the log.
+//! and `ERROR: …`) and exits. Buildpacks that print errors otherwise yield nothing here, and
+//! the error stays a pointer to the log.
+
+use crate::log_text::without_escapes;
 
 /// How the lifecycle's own lines after a buildpack's output start; the first ends the message.
 const LIFECYCLE_LINES: [&str; 2] = ["ERROR: ", "======== "];
@@ -56,32 +57,6 @@ pub(crate) fn buildpack_message(log: &str) -> Option<BuildpackMessage> {
 fn error_header(line: &str) -> Option<&str> {
     let header = line.trim().strip_prefix("[Error: ")?.strip_suffix(']')?.trim();
     (!header.is_empty()).then_some(header)
-}
-
-/// `line` without terminal escape sequences: CSI sequences (`ESC [ … final byte`, colours
-/// among them), character set selections (`ESC ( B`) and two-character escapes.
-fn without_escapes(line: &str) -> String {
-    const ESCAPE: char = '\u{1b}';
-    let mut text = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(char) = chars.next() {
-        if char != ESCAPE {
-            text.push(char);
-            continue;
-        }
-        let final_bytes = match chars.next() {
-            Some('[') => '@'..='~',
-            Some(' '..='/') => '0'..='~',
-            // A two-character escape, or an escape cut off at the end of the line.
-            _ => continue,
-        };
-        for char in chars.by_ref() {
-            if final_bytes.contains(&char) {
-                break;
-            }
-        }
-    }
-    text
 }
 
 #[cfg(test)]
@@ -171,12 +146,5 @@ err:  kiln/go-function@0.1.0 (1)
             buildpack_message("[Error: Cut short]\ndetails\n").map(|message| message.details),
             Some("details".to_string())
         );
-    }
-
-    #[test]
-    fn removes_colour_and_other_escape_sequences() {
-        assert_eq!(without_escapes("\u{1b}[31;1mERROR: \u{1b}[0mfailed"), "ERROR: failed");
-        assert_eq!(without_escapes("\u{1b}(Bplain\u{1b}[K\u{1b}7"), "plain");
-        assert_eq!(without_escapes("trailing \u{1b}"), "trailing ");
     }
 }

@@ -1,11 +1,13 @@
-//! What each buildpack's detect step printed, read back from the lifecycle `detector`'s log.
+//! What each buildpack's detect step printed, read back from the creator's log: when no group
+//! passes, its detect phase prints every buildpack's output, even at the info log level.
 //!
-//! The detector prints a buildpack's detect output after a `======== Output: <id>@<version>
+//! It prints a buildpack's detect output after a `======== Output: <id>@<version>
 //! ========` line, verbatim; the next `======== ` line (another buildpack's output, an
 //! `Error:` or the `Results`) ends it. The lifecycle's own log lines carry no prefix, so these
 //! rule lines are the only reliable boundaries.
 
 use crate::detection::DetectionHint;
+use crate::log_text::without_escapes;
 
 /// Starts every line that opens or closes a block of buildpack output.
 const RULE: &str = "======== ";
@@ -24,12 +26,13 @@ pub(crate) struct BuildpackOutput {
 /// Every buildpack's detect output in `log`, in order, each buildpack once: a buildpack that
 /// is in several groups of the order is detected once and its output repeated per group.
 pub(crate) fn buildpack_outputs(log: &str) -> Vec<BuildpackOutput> {
+    let lines: Vec<String> = log.lines().map(without_escapes).collect();
     let mut outputs: Vec<BuildpackOutput> = Vec::new();
     let mut open: Option<(String, Vec<&str>)> = None;
-    for line in log.lines() {
+    for line in &lines {
         if !line.starts_with(RULE) {
-            if let Some((_, lines)) = &mut open {
-                lines.push(line);
+            if let Some((_, block)) = &mut open {
+                block.push(line);
             }
             continue;
         }
@@ -81,8 +84,8 @@ fn finish((buildpack, lines): (String, Vec<&str>)) -> Option<BuildpackOutput> {
 mod tests {
     use super::*;
 
-    /// What `/cnb/lifecycle/detector -log-level=debug -no-color` printed for an empty source
-    /// with kiln's builder (lifecycle 0.21.14).
+    /// What the lifecycle's detector printed for an empty source with kiln's builder
+    /// (lifecycle 0.21.14).
     const EMPTY_SOURCE: &str = "\
 Starting detector...
 Parsing inputs...

@@ -4,7 +4,8 @@
 //! (each buildpack's reason is short and is the whole answer) and a failed buildpack whose
 //! message kiln could read back from the log.
 
-use crate::buildpack_message::BuildpackMessage;
+use crate::buildpack_message::{buildpack_message, BuildpackMessage};
+use crate::detect_output::{buildpack_outputs, with_reasons};
 use crate::detection::DetectionHint;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,16 +37,17 @@ pub enum LifecycleError {
 }
 
 impl LifecycleError {
-    /// The error for a lifecycle exit code other than 0. `hints` is only used for "no
-    /// buildpack detected".
+    /// The error for a lifecycle exit code other than 0. `log` is the end of the lifecycle's
+    /// output, where the buildpacks' own words are read from; `hints` (what each buildpack
+    /// looks for) are only used for "no buildpack detected".
     #[must_use]
-    pub fn from_exit_code(code: i32, hints: Vec<DetectionHint>) -> Self {
+    pub fn from_exit_code(code: i32, log: &str, hints: Vec<DetectionHint>) -> Self {
         match code {
-            20 => Self::NoBuildpackDetected { hints },
-            21 | 22 => Self::DetectFailed { message: None },
+            20 => Self::NoBuildpackDetected { hints: with_reasons(hints, buildpack_outputs(log)) },
+            21 | 22 => Self::DetectFailed { message: buildpack_message(log) },
             30..=39 => Self::Analyze(code),
             40..=49 => Self::Restore(code),
-            51 => Self::BuildpackFailed { message: None },
+            51 => Self::BuildpackFailed { message: buildpack_message(log) },
             50..=59 => Self::Build(code),
             60..=69 => Self::Export(code),
             _ => Self::Other(code),
@@ -129,6 +131,7 @@ mod tests {
     fn no_buildpack_detected_lists_what_each_looks_for() {
         let error = LifecycleError::from_exit_code(
             20,
+            "",
             vec![DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into(), reason: None }],
         );
         let message = error.to_string();
@@ -140,6 +143,7 @@ mod tests {
     fn no_buildpack_detected_gives_each_buildpacks_reason_instead() {
         let error = LifecycleError::from_exit_code(
             20,
+            "",
             vec![
                 DetectionHint {
                     buildpack: "kiln/go-function".into(),
@@ -200,20 +204,36 @@ mod tests {
 
     #[test]
     fn a_buildpack_failure_without_a_message_points_at_the_output() {
-        let error = LifecycleError::from_exit_code(51, vec![]);
+        let error = LifecycleError::from_exit_code(51, "", vec![]);
         assert_eq!(error.to_string(), "the build failed; the buildpack's output above says why and what to change");
         assert_eq!(error.summary_after_output(), None);
     }
 
     #[test]
+    fn the_buildpacks_words_are_read_from_the_log() {
+        let hint = DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into(), reason: None };
+        let undetected = "======== Output: kiln/go-function@0.1.0 ========\nno go.mod here\n======== Results ========\n";
+        let LifecycleError::NoBuildpackDetected { hints } = LifecycleError::from_exit_code(20, undetected, vec![hint]) else {
+            panic!("20 is no buildpack detected");
+        };
+        assert_eq!(hints[0].reason.as_deref(), Some("no go.mod here"));
+        let failed = "[Error: Go 1.99 is not available]\nUse 1.26.\nERROR: failed to build: exit status 1\n";
+        let error = LifecycleError::from_exit_code(51, failed, vec![]);
+        assert_eq!(error.to_string(), "Go 1.99 is not available: Use 1.26.");
+        let detect_error = "[Error: FUNC_SRC is invalid]\nUse a relative path.\n======== Results ========\n";
+        let error = LifecycleError::from_exit_code(21, detect_error, vec![]);
+        assert_eq!(error.to_string(), "detection failed: FUNC_SRC is invalid: Use a relative path.");
+    }
+
+    #[test]
     fn exit_codes_map_to_phases() {
-        assert!(matches!(LifecycleError::from_exit_code(21, vec![]), LifecycleError::DetectFailed { message: None }));
-        assert!(matches!(LifecycleError::from_exit_code(32, vec![]), LifecycleError::Analyze(32)));
+        assert!(matches!(LifecycleError::from_exit_code(21, "", vec![]), LifecycleError::DetectFailed { message: None }));
+        assert!(matches!(LifecycleError::from_exit_code(32, "", vec![]), LifecycleError::Analyze(32)));
         assert!(matches!(
-            LifecycleError::from_exit_code(51, vec![]),
+            LifecycleError::from_exit_code(51, "", vec![]),
             LifecycleError::BuildpackFailed { message: None }
         ));
-        assert!(matches!(LifecycleError::from_exit_code(62, vec![]), LifecycleError::Export(62)));
-        assert!(matches!(LifecycleError::from_exit_code(1, vec![]), LifecycleError::Other(1)));
+        assert!(matches!(LifecycleError::from_exit_code(62, "", vec![]), LifecycleError::Export(62)));
+        assert!(matches!(LifecycleError::from_exit_code(1, "", vec![]), LifecycleError::Other(1)));
     }
 }

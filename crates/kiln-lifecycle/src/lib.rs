@@ -7,6 +7,7 @@ mod creator;
 mod detect_output;
 mod detection;
 mod exit;
+mod log_text;
 mod platform;
 mod report;
 

@@ -1,9 +1,7 @@
 //! Starting, signalling and removing one runc container.
 
 use crate::bundle::ContainerSpec;
-use crate::tee::Pipes;
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use crate::tee::Pipe;
 use std::path::Path;
 use std::process::Stdio as ProcessStdio;
 use std::time::Duration;
@@ -28,9 +26,7 @@ pub enum RuncError {
     Start(std::io::Error),
     #[error("could not wait for signals or for runc: {0}")]
     Wait(std::io::Error),
-    #[error("could not keep the container's output in a temporary file: {0}; check that the temporary directory ($TMPDIR or /tmp) is writable and has room")]
-    Capture(std::io::Error),
-    #[error("could not set up the pipes that show and keep the container's output: {0}; kiln may have run out of file descriptors (check `ulimit -n`)")]
+    #[error("could not set up the pipe that shows and keeps the container's output: {0}; kiln may have run out of file descriptors (check `ulimit -n`)")]
     Relay(std::io::Error),
 }
 
@@ -59,30 +55,22 @@ pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, 
 pub struct CapturedRun {
     /// As [`run`] returns it.
     pub code: i32,
-    /// Standard output and standard error in one text: all of it from [`run_capturing`], the
-    /// end of it from [`run_teed`]. Each keeps its own order, but runc relays the two
-    /// separately, so a line of one may land before an earlier line of the other.
+    /// The end of its standard output and standard error, in one text. Each keeps its own
+    /// order, but runc relays the two separately, so a line of one may land before an earlier
+    /// line of the other.
     pub output: String,
 }
 
-/// Runs the container like [`run`], keeping its standard output and standard error for kiln
-/// to read instead of showing them. For short runs: all output is held in memory at the end.
-pub async fn run_capturing(spec: &ContainerSpec, name: &str) -> Result<CapturedRun, RuncError> {
-    let output = OutputFile::new()?;
-    let code = start(spec, name, output.writer()?, output.writer()?)?.finish().await?;
-    Ok(CapturedRun { code, output: output.read()? })
-}
-
-/// Runs the container like [`run`], showing its output where `stdio` says as it arrives,
-/// and keeps the last `keep` bytes of it (from the start of a line) for kiln to read: enough
-/// to find why a long run failed without holding all of its output.
-pub async fn run_teed(spec: &ContainerSpec, name: &str, stdio: Stdio, keep: usize) -> Result<CapturedRun, RuncError> {
-    let (pipes, child_output) = Pipes::new(stdio).map_err(RuncError::Relay)?;
-    let container = start(spec, name, child_output.stdout, child_output.stderr)?;
-    let relays = pipes.relay(keep);
+/// Runs the container like [`run`] with [`Stdio::StdoutToStderr`], showing its output on
+/// kiln's stderr as it arrives, and keeps the last `keep` bytes of it (from the start of a
+/// line) for kiln to read: enough to find why a long run failed without holding all of it.
+pub async fn run_teed(spec: &ContainerSpec, name: &str, keep: usize) -> Result<CapturedRun, RuncError> {
+    let (pipe, writers) = Pipe::new().map_err(RuncError::Relay)?;
+    let container = start(spec, name, writers.stdout, writers.stderr)?;
+    let relay = pipe.relay(keep);
     let code = container.finish().await;
     // Drained even when waiting failed: the container is gone by then either way.
-    let output = relays.finish().await;
+    let output = relay.finish().await;
     Ok(CapturedRun { code: code?, output })
 }
 
@@ -128,32 +116,6 @@ impl Started {
         remove(&self.id).await;
         let status = status?;
         Ok(exit_code(status))
-    }
-}
-
-/// An unnamed temporary file that a process writes its output to. A file rather than a pipe:
-/// nobody has to keep reading while the container runs, and a pipe left unread would stall it.
-struct OutputFile(File);
-
-impl OutputFile {
-    fn new() -> Result<Self, RuncError> {
-        tempfile::tempfile().map(Self).map_err(RuncError::Capture)
-    }
-
-    /// A handle for the child process. Handles share one file offset, so stdout and stderr
-    /// given two of them append after each other's writes instead of overwriting them.
-    fn writer(&self) -> Result<ProcessStdio, RuncError> {
-        self.0.try_clone().map(ProcessStdio::from).map_err(RuncError::Capture)
-    }
-
-    /// Everything written so far; bytes that are not UTF-8 are replaced, not refused.
-    fn read(mut self) -> Result<String, RuncError> {
-        let mut bytes = Vec::new();
-        self.0
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| self.0.read_to_end(&mut bytes))
-            .map_err(RuncError::Capture)?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
 
@@ -245,22 +207,4 @@ fn stderr_as_stdout() -> ProcessStdio {
         .as_fd()
         .try_clone_to_owned()
         .map_or_else(|_| ProcessStdio::inherit(), ProcessStdio::from)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn output_file_keeps_stdout_and_stderr_in_the_order_written() {
-        let output = OutputFile::new().expect("output file");
-        let status = std::process::Command::new("sh")
-            .args(["-c", "echo first; echo second >&2; echo third"])
-            .stdout(output.writer().expect("stdout"))
-            .stderr(output.writer().expect("stderr"))
-            .status()
-            .expect("sh runs");
-        assert!(status.success());
-        assert_eq!(output.read().expect("read back"), "first\nsecond\nthird\n");
-    }
 }

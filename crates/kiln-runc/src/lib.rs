@@ -10,4 +10,4 @@ mod container;
 mod tee;
 
 pub use bundle::{BindMount, ContainerSpec, User};
-pub use container::{run, run_capturing, run_teed, CapturedRun, RuncError, Stdio};
+pub use container::{run, run_teed, CapturedRun, RuncError, Stdio};

@@ -1,10 +1,10 @@
 //! Showing a container's output as it arrives while keeping its end for kiln to read.
 //!
-//! The container writes into pipes instead of kiln's own stdout and stderr; one task per pipe
+//! The container writes its stdout and stderr into one pipe instead of kiln's stderr; a task
 //! reads it while the container runs (a pipe left unread would stall the container), writes
-//! each chunk through at once (people watch builds live) and adds it to a bounded tail.
+//! each chunk through to kiln's stderr at once (people watch builds live) and adds it to a
+//! bounded tail.
 
-use crate::container::Stdio;
 use std::io;
 use std::process::Stdio as ProcessStdio;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,89 +13,50 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::unix::pipe;
 use tokio::task::JoinHandle;
 
-/// How long the pipes may stay open once the container has ended. Its processes die with it,
+/// How long the pipe may stay open once the container has ended. Its processes die with it,
 /// closing their ends at once; this only guards against a writer kiln does not know of.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
 
-/// Where relayed output goes.
-#[derive(Debug, Clone, Copy)]
-enum Destination {
-    Stdout,
-    Stderr,
-}
+/// The read end of the pipe a container writes to.
+pub(crate) struct Pipe(pipe::Receiver);
 
-impl Destination {
-    fn writer(self) -> Box<dyn AsyncWrite + Send + Unpin> {
-        match self {
-            Self::Stdout => Box::new(tokio::io::stdout()),
-            Self::Stderr => Box::new(tokio::io::stderr()),
-        }
-    }
-}
-
-/// The read ends of the pipes a container writes to, each with where its bytes go.
-pub(crate) struct Pipes {
-    readers: Vec<(pipe::Receiver, Destination)>,
-}
-
-/// What the container gets as its standard output and standard error.
+/// What the container gets as its standard output and standard error: the pipe's write end.
+/// (One pipe does not keep their lines in the order written: runc copies the container's
+/// stdout and stderr into it separately.)
 pub(crate) struct ChildOutput {
     pub(crate) stdout: ProcessStdio,
     pub(crate) stderr: ProcessStdio,
 }
 
-impl Pipes {
-    /// Pipes for `stdio`, and their write ends for the container. When stdout and stderr both
-    /// go to kiln's stderr, one pipe carries both. (It does not keep their lines in the order
-    /// written: runc copies the container's stdout and stderr into it separately.)
-    pub(crate) fn new(stdio: Stdio) -> io::Result<(Self, ChildOutput)> {
-        match stdio {
-            Stdio::StdoutToStderr => {
-                let (writer, reader) = pipe::pipe()?;
-                let writer = writer.into_blocking_fd()?;
-                let output = ChildOutput { stdout: writer.try_clone()?.into(), stderr: writer.into() };
-                Ok((Self { readers: vec![(reader, Destination::Stderr)] }, output))
-            }
-            Stdio::Inherit => {
-                let (stdout_writer, stdout_reader) = pipe::pipe()?;
-                let (stderr_writer, stderr_reader) = pipe::pipe()?;
-                let output = ChildOutput {
-                    stdout: stdout_writer.into_blocking_fd()?.into(),
-                    stderr: stderr_writer.into_blocking_fd()?.into(),
-                };
-                let readers = vec![(stdout_reader, Destination::Stdout), (stderr_reader, Destination::Stderr)];
-                Ok((Self { readers }, output))
-            }
-        }
+impl Pipe {
+    pub(crate) fn new() -> io::Result<(Self, ChildOutput)> {
+        let (writer, reader) = pipe::pipe()?;
+        let writer = writer.into_blocking_fd()?;
+        let output = ChildOutput { stdout: writer.try_clone()?.into(), stderr: writer.into() };
+        Ok((Self(reader), output))
     }
 
-    /// Starts relaying every pipe, keeping the last `keep` bytes of all of them together.
-    pub(crate) fn relay(self, keep: usize) -> Relays {
+    /// Starts relaying the pipe to kiln's stderr, keeping its last `keep` bytes.
+    pub(crate) fn relay(self, keep: usize) -> Relay {
         let tail = Arc::new(Mutex::new(Tail::new(keep)));
-        let tasks = self
-            .readers
-            .into_iter()
-            .map(|(reader, destination)| tokio::spawn(relay(reader, destination.writer(), Arc::clone(&tail))))
-            .collect();
-        Relays { tasks, tail }
+        let task = tokio::spawn(relay(self.0, Box::new(tokio::io::stderr()), Arc::clone(&tail)));
+        Relay { task, tail }
     }
 }
 
-/// Pipes being relayed.
-pub(crate) struct Relays {
-    tasks: Vec<JoinHandle<()>>,
+/// A pipe being relayed.
+pub(crate) struct Relay {
+    task: JoinHandle<()>,
     tail: Arc<Mutex<Tail>>,
 }
 
-impl Relays {
-    /// Waits for the pipes to be drained (call it once the container has ended) and returns
+impl Relay {
+    /// Waits for the pipe to be drained (call it once the container has ended) and returns
     /// the kept output.
     pub(crate) async fn finish(self) -> String {
-        for task in self.tasks {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(DRAIN_GRACE, task).await.is_err() {
-                abort.abort();
-            }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(DRAIN_GRACE, self.task).await.is_err() {
+            abort.abort();
         }
         self.tail.lock().unwrap_or_else(PoisonError::into_inner).text()
     }

@@ -8,7 +8,7 @@ use crate::unpacked::{human_size, unpacked};
 use anyhow::{bail, Context};
 use kiln_lifecycle::{write_platform_env, Creator};
 use kiln_oci::{ImageRef, Registry, RegistryOptions};
-use kiln_runc::{Stdio, User};
+use kiln_runc::User;
 use serde::Serialize;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,6 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         image: &image.to_string(),
         insecure_registries: &args.insecure_registries,
         registry_auth: auth.as_deref(),
-        stdio: Stdio::StdoutToStderr,
     };
     out.phase("Running the lifecycle (creator)");
     let report = creator.run().await?;
