@@ -25,9 +25,6 @@ const LOAD_RUNS: usize = 3;
 /// What the function and the baseline both answer to `GET /`.
 const BODY: &str = "Hello, World!\n";
 const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
-/// Module downloads may pass a TLS-intercepting proxy only the host's CAs trust, as in the
-/// end-to-end tests.
-const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// kiln's Go build flags (buildpacks/go-function/src/compile.rs), so the baseline is compiled
 /// as the function is.
 const GO_BUILD_FLAGS: [&str; 4] = ["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"];
@@ -41,9 +38,8 @@ fn main() {
     let w = world();
     let cache = w.cache_dir.as_path();
     let image = format!("{}/bench/go-http:1", w.registry.address);
-    let ca = format!("SSL_CERT_FILE={HOST_CA_BUNDLE}");
     let fixture = repo_root().join("test-fixtures/go-http");
-    let (_, result) = timed_build(cache, &fixture, &image, &["FUNC_NAME=HelloWorld", &ca]);
+    let (_, result) = timed_build(cache, &fixture, &image, &["FUNC_NAME=HelloWorld"]);
     let digest = result["digest"].as_str().expect("digest").to_string();
     let compressed = result["size"].as_u64().expect("size");
     let pinned = format!("{}/bench/go-http@{digest}", w.registry.address);

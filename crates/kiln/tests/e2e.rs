@@ -9,19 +9,11 @@ mod world;
 use app::RunningApp;
 use kiln_test_support::{get, post};
 use std::process::Output;
-use world::{expect_success, kiln, repo_root, world};
-
-fn fixture(name: &str) -> String {
-    repo_root().join("test-fixtures").join(name).to_string_lossy().into_owned()
-}
+use world::{expect_success, kiln_build, repo_root, world};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
-
-/// The host's CA bundle: module downloads may pass a TLS-intercepting proxy whose CA only
-/// the host trusts, as on many company networks.
-const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// `kiln build --json` of a fixture into `repository:tag` on the test registry.
 fn build(fixture_name: &str, repository: &str, inventory: &std::path::Path) -> (Output, String) {
@@ -32,15 +24,8 @@ fn build(fixture_name: &str, repository: &str, inventory: &std::path::Path) -> (
 fn build_with(fixture_name: &str, repository: &str, inventory: &std::path::Path, env: &[&str]) -> (Output, String) {
     let w = world();
     let image = format!("{}/{repository}:1", w.registry.address);
-    let inventory_env = format!("KILN_INVENTORY={}", inventory.display());
-    let ca_env = format!("SSL_CERT_FILE={HOST_CA_BUNDLE}");
-    let source = fixture(fixture_name);
-    let mut args = vec!["build", &source, "--image", &image, "--builder", &w.builder, "--env", &inventory_env, "--env", &ca_env, "--json"];
-    for pair in env {
-        args.extend(["--env", pair]);
-    }
-    let output = kiln(&w.cache_dir, &args);
-    (output, image)
+    let source = repo_root().join("test-fixtures").join(fixture_name);
+    (kiln_build(&w.cache_dir, &source, &image, inventory, env), image)
 }
 
 fn json(output: &Output) -> serde_json::Value {
@@ -93,7 +78,6 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
     // --json error itself.
     for (fixture_name, env, message, in_json) in [
         ("go-syntax-error", &[][..], "main.go:", false),
-        ("empty", &[], "no buildpack detected", true),
         ("go-version-unknown", &[], "1.99", true),
         ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)", true),
         ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)", true),
@@ -114,13 +98,17 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
 /// Detection failures carry each buildpack's own reason into the error itself (what `--json`
 /// readers get), e.g. that a Go library needs `FUNC_NAME`.
 #[test]
-fn a_library_without_func_name_is_told_to_set_it() {
+fn undetected_sources_say_why_and_leave_no_tag() {
     let w = world();
     for (fixture_name, reason) in [("go-http", "set FUNC_NAME to the function's name"), ("empty", "No go.mod at the source root")] {
         let repository = format!("undetected/{fixture_name}");
         let (output, _) = build(fixture_name, &repository, &w.inventory);
         assert!(!output.status.success(), "{fixture_name} built without FUNC_NAME");
-        let error = json(&output)["error"].as_str().unwrap_or_default().to_string();
+        let log = stderr(&output);
+        assert!(log.contains("no buildpack detected"), "{fixture_name}: no `no buildpack detected` in:\n{log}");
+        let error = json(&output)["error"].as_str().map(ToString::to_string);
+        let error = error.unwrap_or_else(|| panic!("{fixture_name}: --json gave no error document"));
+        assert!(error.starts_with("no buildpack detected"), "{fixture_name}: {error}");
         assert!(error.contains(reason), "{fixture_name}: no `{reason}` in the error:\n{error}");
         assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
     }

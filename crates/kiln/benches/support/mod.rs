@@ -13,7 +13,7 @@ pub(crate) mod wrk;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use world::{expect_success, kiln, world};
+use world::{expect_success, kiln_build, world};
 
 /// Where kiln's Go buildpack puts the compiled app or function inside the image.
 const APP_BINARY: &str = "layers/kiln_go-function/app/bin/app";
@@ -21,15 +21,8 @@ const APP_BINARY: &str = "layers/kiln_go-function/app/bin/app";
 /// `kiln build --json` of `source` into `image` with the world's builder and Go mirror, plus
 /// `env` (`NAME=VALUE`): the seconds it took and kiln's JSON result.
 pub(crate) fn timed_build(cache: &Path, source: &Path, image: &str, env: &[&str]) -> (f64, serde_json::Value) {
-    let w = world();
-    let source = source.to_string_lossy();
-    let inventory = format!("KILN_INVENTORY={}", w.inventory.display());
-    let mut args = vec!["build", &source, "--image", image, "--builder", &w.builder, "--env", &inventory, "--json"];
-    for pair in env {
-        args.extend(["--env", pair]);
-    }
     let started = Instant::now();
-    let output = kiln(cache, &args);
+    let output = kiln_build(cache, source, image, &world().inventory, env);
     expect_success(&output);
     (started.elapsed().as_secs_f64(), serde_json::from_slice(&output.stdout).expect("JSON result"))
 }

@@ -124,6 +124,24 @@ pub(crate) fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
     output
 }
 
+/// The host's CA bundle: module downloads may pass a TLS-intercepting proxy whose CA only
+/// the host trusts, as on many company networks.
+const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// `kiln build --json SOURCE --image IMAGE` with the world's builder, Go `inventory` and the
+/// host's CA bundle, plus `env` (`NAME=VALUE`).
+pub(crate) fn kiln_build(cache_dir: &Path, source: &Path, image: &str, inventory: &Path, env: &[&str]) -> Output {
+    let source = source.to_string_lossy();
+    let inventory_env = format!("KILN_INVENTORY={}", inventory.display());
+    let ca_env = format!("SSL_CERT_FILE={HOST_CA_BUNDLE}");
+    let builder = &world().builder;
+    let mut args = vec!["build", &source, "--image", image, "--builder", builder, "--env", &inventory_env, "--env", &ca_env, "--json"];
+    for pair in env {
+        args.extend(["--env", pair]);
+    }
+    kiln(cache_dir, &args)
+}
+
 pub(crate) fn expect_success(output: &Output) {
     assert!(
         output.status.success(),
