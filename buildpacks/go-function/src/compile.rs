@@ -41,14 +41,11 @@ pub(crate) fn go_build(
     if app_dir.join("vendor/modules.txt").is_file() {
         log_info("Using the vendor/ directory (go builds with -mod=vendor)");
     }
+    let mut flags: Vec<String> = GO_BUILD_FLAGS.iter().map(ToString::to_string).collect();
+    flags.extend(package.overlay.map(|overlay| format!("-overlay={}", overlay.display())));
     let mut command = Command::new("go");
-    command.args(GO_BUILD_FLAGS);
-    let mut shown_overlay = String::new();
-    if let Some(overlay) = package.overlay {
-        command.arg(format!("-overlay={}", overlay.display()));
-        shown_overlay = format!(" -overlay={}", overlay.display());
-    }
     command
+        .args(&flags)
         .arg("-o")
         .arg(output)
         .arg(package.dir)
@@ -56,22 +53,11 @@ pub(crate) fn go_build(
         .current_dir(app_dir)
         .env_clear()
         .envs(env);
-    let shown_flags: Vec<String> = GO_BUILD_FLAGS
+    let shown_flags: Vec<String> = flags
         .iter()
-        .map(|flag| {
-            if flag.contains(' ') {
-                format!("'{flag}'")
-            } else {
-                (*flag).to_string()
-            }
-        })
+        .map(|flag| if flag.contains(' ') { format!("'{flag}'") } else { flag.clone() })
         .collect();
-    log_info(format!(
-        "Running: go {}{shown_overlay} -o {} {}",
-        shown_flags.join(" "),
-        output.display(),
-        package.dir
-    ));
+    log_info(format!("Running: go {} -o {} {}", shown_flags.join(" "), output.display(), package.dir));
     let status = command
         .spawn_and_write_streams(go_stdout, go_stderr)
         .and_then(|mut go| go.wait())

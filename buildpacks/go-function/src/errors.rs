@@ -91,9 +91,9 @@ impl GoFunctionError {
             Self::FunctionConfig(error) => error.message(),
             Self::Function(error) => error.message(),
             Self::Scratch(error) => message(
-                "Cannot write temporary files for the function build",
+                "Cannot write the function build's files",
                 error.to_string(),
-                "Check that the build's temporary directory (/tmp) is writable and has free space.",
+                "Check that the build's temporary directory (/tmp) and layers directory are writable and have free space.",
             ),
         }
     }

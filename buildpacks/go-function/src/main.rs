@@ -30,7 +30,7 @@ use crate::layers::build_cache::handle_build_cache_layer;
 use crate::layers::funcinfo::handle_funcinfo_layer;
 use crate::layers::go_dist::handle_go_dist_layer;
 use crate::layers::module_cache::handle_module_cache_layer;
-use crate::main_package::{write_main_package, MAIN_PACKAGE_DIR};
+use crate::main_package::{main_package, write_main_package};
 use crate::package_info::describe_package;
 use crate::toolchain::{resolve, Requirement};
 use kiln_buildpack_output::print_libcnb_error;
@@ -118,8 +118,7 @@ impl Buildpack for GoFunctionBuildpack {
                 let tool = handle_funcinfo_layer(&context)?;
                 let generated = tempfile::tempdir().map_err(GoFunctionError::Scratch)?;
                 let overlay = prepare_function(&context.app_dir, &go_mod, config, &tool, &go_env, generated.path())?;
-                let package_dir = format!("./{MAIN_PACKAGE_DIR}");
-                handle_app_layer(&context, &go_env, &Package { dir: &package_dir, overlay: Some(&overlay) })?
+                handle_app_layer(&context, &go_env, &main_package(&overlay))?
             }
         };
 
@@ -175,6 +174,7 @@ buildpack_main!(GoFunctionBuildpack);
 mod tests {
     use super::*;
     use crate::compile::go_build;
+    use crate::main_package::MAIN_PACKAGE_DIR;
     use crate::test_support::{fixture, test_env};
     use kiln_function::SignatureType;
     use std::path::PathBuf;
@@ -197,17 +197,22 @@ mod tests {
 
     /// Prepares and compiles `fixture_name`'s function into `output`.
     fn build_function(fixture_name: &str, config: &FunctionConfig, output: &Path) -> Result<(), GoFunctionError> {
-        build_module(&fixture(fixture_name), config, output, std::io::stderr())
+        build_module(&fixture(fixture_name), config, &test_env(), output, std::io::stderr())
     }
 
-    /// Prepares and compiles the function of the module in `app`, with go's errors to `log`.
-    fn build_module(app: &Path, config: &FunctionConfig, output: &Path, log: impl std::io::Write + Send) -> Result<(), GoFunctionError> {
+    /// Prepares and compiles the function of the module in `app` with the Go environment
+    /// `env`, go's errors to `log`.
+    fn build_module(
+        app: &Path,
+        config: &FunctionConfig,
+        env: &Env,
+        output: &Path,
+        log: impl std::io::Write + Send,
+    ) -> Result<(), GoFunctionError> {
         let go_mod = GoMod::read(app).map_err(GoFunctionError::GoMod)?;
         let generated = tempfile::tempdir().expect("temp dir");
-        let overlay = prepare_function(app, &go_mod, config, funcinfo(), &test_env(), generated.path())?;
-        let package_dir = format!("./{MAIN_PACKAGE_DIR}");
-        let package = Package { dir: &package_dir, overlay: Some(&overlay) };
-        go_build(&test_env(), app, &package, output, std::io::sink(), log).map_err(GoFunctionError::Compile)
+        let overlay = prepare_function(app, &go_mod, config, funcinfo(), env, generated.path())?;
+        go_build(env, app, &main_package(&overlay), output, std::io::sink(), log).map_err(GoFunctionError::Compile)
     }
 
     struct Server(Child, String);
@@ -299,7 +304,7 @@ mod tests {
             std::fs::write(app.path().join("hello.go"), source).expect("hello.go");
             let mut log = Vec::new();
             let output = app.path().join("app");
-            let result = build_module(app.path(), &config("HelloWorld", SignatureType::Http, ""), &output, &mut log);
+            let result = build_module(app.path(), &config("HelloWorld", SignatureType::Http, ""), &test_env(), &output, &mut log);
             let log = String::from_utf8_lossy(&log);
             assert!(matches!(result, Err(GoFunctionError::Compile(_))), "{broken}: {result:?}");
             assert!(log.contains(position), "{broken}: no {position} in:\n{log}");
@@ -316,7 +321,7 @@ mod tests {
                       // Hello uses the alias and a dot import.\nfunc Hello(w Writer, r *Request) {}\n";
         std::fs::write(app.path().join("hello.go"), source).expect("hello.go");
         let output = app.path().join("app");
-        build_module(app.path(), &config("Hello", SignatureType::Http, ""), &output, std::io::stderr())
+        build_module(app.path(), &config("Hello", SignatureType::Http, ""), &test_env(), &output, std::io::stderr())
             .expect("an aliased http function is an http function");
     }
 
@@ -329,7 +334,8 @@ mod tests {
                       \ttime.Sleep(500 * time.Millisecond)\n\t_, _ = w.Write([]byte(\"done\"))\n}\n";
         std::fs::write(app.path().join("slow.go"), source).expect("slow.go");
         let binary = app.path().join("app");
-        build_module(app.path(), &config("Slow", SignatureType::Http, ""), &binary, std::io::stderr()).expect("builds");
+        build_module(app.path(), &config("Slow", SignatureType::Http, ""), &test_env(), &binary, std::io::stderr())
+            .expect("builds");
         let mut server = serve(&binary);
         get_when_up(&server, "/warm-up");
 
@@ -363,13 +369,8 @@ mod tests {
         env.insert("GOMODCACHE", app.path().join("no-module-cache"));
         env.insert("GOFLAGS", "-mod=vendor");
         env.insert("GOPROXY", "off");
-        let go_mod = GoMod::read(app.path()).expect("go.mod");
-        let generated = tempfile::tempdir().expect("temp dir");
         let receive = config("Receive", SignatureType::CloudEvent, "");
-        let overlay = prepare_function(app.path(), &go_mod, &receive, funcinfo(), &env, generated.path()).expect("checked");
-        let package_dir = format!("./{MAIN_PACKAGE_DIR}");
-        let package = Package { dir: &package_dir, overlay: Some(&overlay) };
-        go_build(&env, app.path(), &package, &app.path().join("app"), std::io::sink(), std::io::stderr())
+        build_module(app.path(), &receive, &env, &app.path().join("app"), std::io::stderr())
             .expect("the generated main package uses only vendored packages");
     }
 }

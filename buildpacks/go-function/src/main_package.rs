@@ -3,6 +3,7 @@
 //! the user's module through `go build -overlay`, so the user's go.mod, go.sum, replace
 //! directives and vendor directory all apply, and none of the user's files is written.
 
+use crate::compile::Package;
 use kiln_function::{FunctionConfig, SignatureType};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -12,6 +13,14 @@ use std::path::{Path, PathBuf};
 /// Where the generated package appears inside the module (virtually). The leading underscore
 /// keeps it out of `./...` patterns should a user ever see it.
 pub(crate) const MAIN_PACKAGE_DIR: &str = "_kiln_function_main";
+
+/// The generated package, given the `-overlay` file that adds it to the module.
+pub(crate) fn main_package(overlay: &Path) -> Package<'_> {
+    Package { dir: MAIN_PACKAGE, overlay: Some(overlay) }
+}
+
+/// The generated package as `go build` is told it: a directory relative to the module root.
+const MAIN_PACKAGE: &str = "./_kiln_function_main";
 
 const SERVER_GO: &str = include_str!("../framework/serve/server.go");
 const HTTP_GO: &str = include_str!("../framework/serve/http.go");
@@ -64,6 +73,11 @@ fn main_go(import_path: &str, target: &str, signature: SignatureType, serve_call
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_build_is_told_the_generated_directory() {
+        assert_eq!(MAIN_PACKAGE, format!("./{MAIN_PACKAGE_DIR}"));
+    }
 
     #[test]
     fn main_go_imports_the_package_and_serves_the_function() {
