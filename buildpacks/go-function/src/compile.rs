@@ -53,10 +53,8 @@ pub(crate) fn go_build(
         .current_dir(app_dir)
         .env_clear()
         .envs(env);
-    let shown_flags: Vec<String> = flags
-        .iter()
-        .map(|flag| if flag.contains(' ') { format!("'{flag}'") } else { flag.clone() })
-        .collect();
+    let shown_flags: Vec<String> =
+        flags.iter().map(|flag| if flag.contains(' ') { format!("'{flag}'") } else { flag.clone() }).collect();
     log_info(format!("Running: go {} -o {} {}", shown_flags.join(" "), output.display(), package.dir));
     let status = command
         .spawn_and_write_streams(go_stdout, go_stderr)
@@ -81,11 +79,7 @@ mod tests {
 
     fn tiny_module(dir: &Path) {
         fs::write(dir.join("go.mod"), "module example.com/tiny\n\ngo 1.26\n").expect("go.mod");
-        fs::write(
-            dir.join("main.go"),
-            "package main\n\nfunc main() { println(\"tiny\") }\n",
-        )
-        .expect("main.go");
+        fs::write(dir.join("main.go"), "package main\n\nfunc main() { println(\"tiny\") }\n").expect("main.go");
     }
 
     #[test]
@@ -104,25 +98,16 @@ mod tests {
                 fs::read(binary).expect("binary")
             })
             .collect();
-        assert!(
-            binaries[0] == binaries[1],
-            "binaries differ between source directories"
-        );
+        assert!(binaries[0] == binaries[1], "binaries differ between source directories");
     }
 
     #[test]
     fn compile_errors_reach_the_log_once_with_their_relative_file_and_line() {
         let output = tempfile::tempdir().expect("temp dir");
         let mut log = Vec::new();
-        let error = go_build(
-            &test_env(),
-            &fixture("go-syntax-error"),
-            &ROOT,
-            &output.path().join("app"),
-            io::sink(),
-            &mut log,
-        )
-        .expect_err("a syntax error must fail");
+        let error =
+            go_build(&test_env(), &fixture("go-syntax-error"), &ROOT, &output.path().join("app"), io::sink(), &mut log)
+                .expect_err("a syntax error must fail");
         let log = String::from_utf8_lossy(&log);
         assert!(log.contains("./main.go:8:"), "{log}");
         assert!(matches!(error, CompileError::Failed(_)), "{error:?}");

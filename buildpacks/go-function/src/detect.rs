@@ -96,10 +96,8 @@ fn root_go_files(app_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let compiled = name.ends_with(".go")
-            && !name.ends_with("_test.go")
-            && !name.starts_with('.')
-            && !name.starts_with('_');
+        let compiled =
+            name.ends_with(".go") && !name.ends_with("_test.go") && !name.starts_with('.') && !name.starts_with('_');
         if compiled && entry.file_type()?.is_file() {
             files.push(entry.path());
         }
@@ -132,9 +130,7 @@ fn package_clause(source: &str) -> Option<&str> {
         return None;
     }
     let name = name.trim_start();
-    let end = name
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(name.len());
+    let end = name.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(name.len());
     Some(&name[..end]).filter(|name| !name.is_empty())
 }
 
@@ -161,20 +157,14 @@ mod tests {
         let library = app(&[("go.mod", "module m\n"), ("fn.go", "package fn\n")]);
         assert_eq!(detect(library.path(), true).expect("detect"), Detection::Function);
         let no_module = app(&[("fn.go", "package fn\n")]);
-        assert_eq!(
-            detect(no_module.path(), true).expect("detect"),
-            Detection::Fail(DetectFailure::NoGoMod)
-        );
+        assert_eq!(detect(no_module.path(), true).expect("detect"), Detection::Fail(DetectFailure::NoGoMod));
     }
 
     #[test]
     fn a_module_with_a_root_main_package_is_an_app() {
         let detection = detect_in(&[
             ("go.mod", "module m\n"),
-            (
-                "main.go",
-                "// Package main serves.\n/* block\ncomment */\npackage main\n",
-            ),
+            ("main.go", "// Package main serves.\n/* block\ncomment */\npackage main\n"),
             ("main_test.go", "package main_test\n"),
         ]);
         assert_eq!(detection, Detection::App);
@@ -182,32 +172,20 @@ mod tests {
 
     #[test]
     fn without_go_mod_detection_fails() {
-        assert_eq!(
-            detect_in(&[("main.go", "package main\n")]),
-            Detection::Fail(DetectFailure::NoGoMod)
-        );
-        assert_eq!(
-            detect_in(&[("README.md", "empty")]),
-            Detection::Fail(DetectFailure::NoGoMod)
-        );
+        assert_eq!(detect_in(&[("main.go", "package main\n")]), Detection::Fail(DetectFailure::NoGoMod));
+        assert_eq!(detect_in(&[("README.md", "empty")]), Detection::Fail(DetectFailure::NoGoMod));
     }
 
     #[test]
     fn a_module_without_root_go_files_fails() {
-        let detection = detect_in(&[
-            ("go.mod", "module m\n"),
-            ("cmd/app/main.go", "package main\n"),
-        ]);
+        let detection = detect_in(&[("go.mod", "module m\n"), ("cmd/app/main.go", "package main\n")]);
         assert_eq!(detection, Detection::Fail(DetectFailure::NoGoFiles));
     }
 
     #[test]
     fn a_library_at_the_root_fails_and_says_so() {
         let detection = detect_in(&[("go.mod", "module m\n"), ("lib.go", "package greeting\n")]);
-        assert_eq!(
-            detection,
-            Detection::Fail(DetectFailure::Library("greeting".to_string()))
-        );
+        assert_eq!(detection, Detection::Fail(DetectFailure::Library("greeting".to_string())));
         let message = DetectFailure::Library("greeting".to_string()).to_string();
         assert!(message.contains("FUNC_NAME"), "{message}");
     }
@@ -220,20 +198,14 @@ mod tests {
             ("gen.go", "//go:build ignore\n\npackage main\n"),
             ("_scratch.go", "package main\n"),
         ]);
-        assert_eq!(
-            detection,
-            Detection::Fail(DetectFailure::Library("greeting".to_string()))
-        );
+        assert_eq!(detection, Detection::Fail(DetectFailure::Library("greeting".to_string())));
     }
 
     #[test]
     fn reads_package_clauses() {
         assert_eq!(package_clause("package main"), Some("main"));
         assert_eq!(package_clause("\u{feff}package main"), Some("main"));
-        assert_eq!(
-            package_clause("// c\npackage  foo_bar // trailing\n"),
-            Some("foo_bar")
-        );
+        assert_eq!(package_clause("// c\npackage  foo_bar // trailing\n"), Some("foo_bar"));
         assert_eq!(package_clause("packagemain\n"), None);
         assert_eq!(package_clause("/* unterminated"), None);
     }

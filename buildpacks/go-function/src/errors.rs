@@ -105,26 +105,15 @@ mod tests {
 
     #[test]
     fn a_checksum_mismatch_says_nothing_was_installed() {
-        let checksum = |digit: &str| {
-            format!("sha256:{}", digit.repeat(64))
-                .parse()
-                .expect("valid checksum")
-        };
+        let checksum = |digit: &str| format!("sha256:{}", digit.repeat(64)).parse().expect("valid checksum");
         let message = GoFunctionError::GoDist(Box::new(InstallError::ChecksumMismatch {
             location: "http://127.0.0.1:9/go1.26.8.linux-amd64.tar.gz".to_string(),
             expected: checksum("a"),
             actual: checksum("b"),
         }))
         .message();
-        assert_eq!(
-            message.header,
-            "The Go download does not match its checksum"
-        );
-        assert!(
-            message.body.contains("nothing was installed"),
-            "{}",
-            message.body
-        );
+        assert_eq!(message.header, "The Go download does not match its checksum");
+        assert!(message.body.contains("nothing was installed"), "{}", message.body);
         assert!(message.body.contains(&"a".repeat(64)) && message.body.contains(&"b".repeat(64)));
     }
 }

@@ -5,7 +5,9 @@ use crate::go_mod::GoMod;
 use crate::package_info::{GoFunction, PackageInfo, PackageInfoError};
 use crate::signature::{expected_signature, implements, signature_type_of};
 use kiln_buildpack_output::ErrorMessage;
-use kiln_function::{function_not_found, wrong_signature, FoundFunction, FunctionConfig, SignatureType, FUNCTION_SOURCE, FUNCTION_TARGET};
+use kiln_function::{
+    function_not_found, wrong_signature, FoundFunction, FunctionConfig, SignatureType, FUNCTION_SOURCE, FUNCTION_TARGET,
+};
 use std::path::{Path, PathBuf};
 
 /// The package holding the function.
@@ -86,7 +88,8 @@ impl FunctionPackage {
 
 impl FunctionError {
     pub(crate) fn message(self) -> ErrorMessage {
-        let message = |header: &str, body: String, advice: String| ErrorMessage { header: header.to_string(), body, advice };
+        let message =
+            |header: &str, body: String, advice: String| ErrorMessage { header: header.to_string(), body, advice };
         let set_source = format!(
             "Set {} to the directory of the function's package, relative to the source root (unset means the root).",
             FUNCTION_SOURCE.name
@@ -157,7 +160,11 @@ mod tests {
     }
 
     fn package() -> FunctionPackage {
-        FunctionPackage { dir: PathBuf::from("/workspace"), import_path: "example.com/fn".into(), place: "the source root".into() }
+        FunctionPackage {
+            dir: PathBuf::from("/workspace"),
+            import_path: "example.com/fn".into(),
+            place: "the source root".into(),
+        }
     }
 
     fn info(name: &str, functions: Vec<GoFunction>, unexported: &[&str]) -> PackageInfo {
@@ -176,12 +183,16 @@ mod tests {
         let go_mod = GoMod { module: Some("example.com/fn".into()), ..GoMod::default() };
         let root = FunctionPackage::locate(app.path(), &go_mod, &config("Hello", SignatureType::Http)).expect("root");
         assert_eq!(root.import_path, "example.com/fn");
-        let nested = FunctionConfig { source: PathBuf::from("functions/hello"), ..config("Hello", SignatureType::Http) };
+        let nested =
+            FunctionConfig { source: PathBuf::from("functions/hello"), ..config("Hello", SignatureType::Http) };
         let located = FunctionPackage::locate(app.path(), &go_mod, &nested).expect("nested");
         assert_eq!(located.import_path, "example.com/fn/functions/hello");
         assert_eq!(located.dir, app.path().join("functions/hello"));
         let missing = FunctionConfig { source: PathBuf::from("nope"), ..config("Hello", SignatureType::Http) };
-        assert!(matches!(FunctionPackage::locate(app.path(), &go_mod, &missing), Err(FunctionError::SourceNotADirectory { .. })));
+        assert!(matches!(
+            FunctionPackage::locate(app.path(), &go_mod, &missing),
+            Err(FunctionError::SourceNotADirectory { .. })
+        ));
         assert!(matches!(
             FunctionPackage::locate(app.path(), &GoMod::default(), &nested),
             Err(FunctionError::NoModulePath)
@@ -216,7 +227,8 @@ mod tests {
 
     #[test]
     fn main_packages_and_empty_directories_are_refused() {
-        let main = package().check(&info("main", vec![http_function("Hello")], &[]), &config("Hello", SignatureType::Http));
+        let main =
+            package().check(&info("main", vec![http_function("Hello")], &[]), &config("Hello", SignatureType::Http));
         assert!(matches!(main, Err(FunctionError::MainPackage { .. })), "{main:?}");
         let empty = package().check(&info("", vec![], &[]), &config("Hello", SignatureType::Http));
         assert!(matches!(empty, Err(FunctionError::NoGoFiles { .. })), "{empty:?}");
@@ -224,7 +236,8 @@ mod tests {
 
     #[test]
     fn a_package_that_does_not_parse_is_left_to_the_compiler() {
-        let broken = PackageInfo { parse_error: Some("fn.go:3:1: expected declaration".into()), ..PackageInfo::default() };
+        let broken =
+            PackageInfo { parse_error: Some("fn.go:3:1: expected declaration".into()), ..PackageInfo::default() };
         package().check(&broken, &config("Hello", SignatureType::Http)).expect("the compiler reports it");
     }
 }

@@ -25,16 +25,7 @@ const UNUSED_DIRECTORIES: [&str; 4] = ["api", "doc", "misc", "test"];
 /// `vet` stays although the buildpack never runs it: `go test` looks for it even with
 /// `-vet=off` and fails without it, and this layer is on PATH for later buildpacks, which may
 /// test. At 9 MB of about 125 MB it is not worth that surprise.
-const UNUSED_TOOLS: [&str; 8] = [
-    "addr2line",
-    "doc",
-    "fix",
-    "nm",
-    "objdump",
-    "pprof",
-    "test2json",
-    "trace",
-];
+const UNUSED_TOOLS: [&str; 8] = ["addr2line", "doc", "fix", "nm", "objdump", "pprof", "test2json", "trace"];
 
 /// Whether a build needs the archive entry at `path_in_archive` (`go/src/fmt/print.go`: below
 /// the archive's single top-level directory, which is GOROOT).
@@ -58,10 +49,7 @@ pub(crate) fn needed_by_builds(path_in_archive: &Path) -> bool {
         [directory, ..] if UNUSED_DIRECTORIES.contains(directory) => false,
         ["src", "cmd", ..] => false,
         ["src", below_src @ ..] => {
-            !below_src.contains(&"testdata")
-                && !below_src
-                    .last()
-                    .is_some_and(|name| name.ends_with("_test.go"))
+            !below_src.contains(&"testdata") && !below_src.last().is_some_and(|name| name.ends_with("_test.go"))
         }
         ["pkg", "tool", _platform, tool] => !UNUSED_TOOLS.contains(tool),
         _ => true,
@@ -117,12 +105,7 @@ mod tests {
 
     #[test]
     fn the_dropped_directories_go_with_their_own_entries() {
-        for directory in [
-            "go/test/",
-            "go/src/fmt/testdata/",
-            "go/misc/",
-            "go/src/cmd/",
-        ] {
+        for directory in ["go/test/", "go/src/fmt/testdata/", "go/misc/", "go/src/cmd/"] {
             assert!(!needed_by_builds(Path::new(directory)), "{directory}");
         }
         for directory in ["go/", "go/src/", "go/pkg/tool/linux_amd64/"] {
@@ -132,19 +115,9 @@ mod tests {
 
     #[test]
     fn installing_a_distribution_leaves_out_what_builds_do_not_read() {
-        let directories = [
-            "go/",
-            "go/src/",
-            "go/src/fmt/",
-            "go/src/fmt/testdata/",
-            "go/test/",
-        ];
-        let entries: Vec<(&str, &[u8])> = directories
-            .iter()
-            .chain(KEPT.iter())
-            .chain(DROPPED.iter())
-            .map(|path| (*path, path.as_bytes()))
-            .collect();
+        let directories = ["go/", "go/src/", "go/src/fmt/", "go/src/fmt/testdata/", "go/test/"];
+        let entries: Vec<(&str, &[u8])> =
+            directories.iter().chain(KEPT.iter()).chain(DROPPED.iter()).map(|path| (*path, path.as_bytes())).collect();
         let archive = tar_gz(&entries);
         let dir = tempfile::tempdir().expect("temp dir");
         let location = dir.path().join("go.tar.gz");
@@ -152,21 +125,11 @@ mod tests {
         let checksum = checksum_of(&archive);
         let goroot = dir.path().join("layer");
 
-        install_tar_gz(
-            location.to_str().expect("utf-8 path"),
-            &checksum,
-            &goroot,
-            needed_by_builds,
-        )
-        .expect("install");
+        install_tar_gz(location.to_str().expect("utf-8 path"), &checksum, &goroot, needed_by_builds).expect("install");
 
         let installed = |path: &str| goroot.join(path.trim_start_matches("go/"));
         for path in KEPT {
-            assert_eq!(
-                fs::read(installed(path)).expect(path),
-                path.as_bytes(),
-                "{path}"
-            );
+            assert_eq!(fs::read(installed(path)).expect(path), path.as_bytes(), "{path}");
         }
         for path in DROPPED {
             assert!(!installed(path).exists(), "{path} was installed");

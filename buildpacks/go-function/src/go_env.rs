@@ -9,15 +9,8 @@ use std::path::Path;
 /// private, and the CA bundle to trust (`SSL_CERT_FILE`, for module proxies behind a
 /// TLS-intercepting proxy; `kiln build` makes a local file available inside the build).
 /// `GOFLAGS` is handled on its own because the buildpack adds to it.
-pub(crate) const USER_SETTINGS: [&str; 7] = [
-    "GOPROXY",
-    "GOPRIVATE",
-    "GONOPROXY",
-    "GONOSUMDB",
-    "GOSUMDB",
-    "GOINSECURE",
-    "SSL_CERT_FILE",
-];
+pub(crate) const USER_SETTINGS: [&str; 7] =
+    ["GOPROXY", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "SSL_CERT_FILE"];
 
 /// Where the cached layers put Go's caches.
 pub(crate) struct GoCaches<'a> {
@@ -79,39 +72,20 @@ mod tests {
     #[test]
     fn passes_the_users_module_settings_through() {
         let built = build_env(
-            &[
-                ("PATH", "/go/bin:/usr/bin"),
-                ("GOPROXY", "https://ignored.invalid"),
-            ],
-            &[
-                ("GOPROXY", "http://127.0.0.1:3000"),
-                ("GOPRIVATE", "example.com/private"),
-                ("UNRELATED", "x"),
-            ],
+            &[("PATH", "/go/bin:/usr/bin"), ("GOPROXY", "https://ignored.invalid")],
+            &[("GOPROXY", "http://127.0.0.1:3000"), ("GOPRIVATE", "example.com/private"), ("UNRELATED", "x")],
         );
-        assert_eq!(
-            value(&built, "GOPROXY").as_deref(),
-            Some("http://127.0.0.1:3000")
-        );
-        assert_eq!(
-            value(&built, "GOPRIVATE").as_deref(),
-            Some("example.com/private")
-        );
+        assert_eq!(value(&built, "GOPROXY").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(value(&built, "GOPRIVATE").as_deref(), Some("example.com/private"));
         assert_eq!(value(&built, "PATH").as_deref(), Some("/go/bin:/usr/bin"));
         assert_eq!(value(&built, "UNRELATED"), None);
     }
 
     #[test]
     fn keeps_the_module_cache_writable_and_the_users_goflags_last() {
-        assert_eq!(
-            value(&build_env(&[], &[]), "GOFLAGS").as_deref(),
-            Some("-modcacherw")
-        );
+        assert_eq!(value(&build_env(&[], &[]), "GOFLAGS").as_deref(), Some("-modcacherw"));
         let built = build_env(&[], &[("GOFLAGS", "-tags=prod -mod=mod")]);
-        assert_eq!(
-            value(&built, "GOFLAGS").as_deref(),
-            Some("-modcacherw -tags=prod -mod=mod")
-        );
+        assert_eq!(value(&built, "GOFLAGS").as_deref(), Some("-modcacherw -tags=prod -mod=mod"));
     }
 
     #[test]
@@ -119,13 +93,7 @@ mod tests {
         let built = build_env(&[("CGO_ENABLED", "1")], &[("CGO_ENABLED", "1")]);
         assert_eq!(value(&built, "CGO_ENABLED").as_deref(), Some("0"));
         assert_eq!(value(&built, "GOTOOLCHAIN").as_deref(), Some("local"));
-        assert_eq!(
-            value(&built, "GOMODCACHE").as_deref(),
-            Some("/layers/go/modules")
-        );
-        assert_eq!(
-            value(&built, "GOCACHE").as_deref(),
-            Some("/layers/go/build_cache")
-        );
+        assert_eq!(value(&built, "GOMODCACHE").as_deref(), Some("/layers/go/modules"));
+        assert_eq!(value(&built, "GOCACHE").as_deref(), Some("/layers/go/build_cache"));
     }
 }

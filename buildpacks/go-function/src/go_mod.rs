@@ -34,8 +34,7 @@ pub(crate) enum GoModError {
 impl GoMod {
     pub(crate) fn read(app_dir: &Path) -> Result<Self, GoModError> {
         let path = app_dir.join("go.mod");
-        let text =
-            std::fs::read_to_string(&path).map_err(|source| GoModError::Read { path, source })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| GoModError::Read { path, source })?;
         Self::parse(&text)
     }
 
@@ -44,8 +43,7 @@ impl GoMod {
         for (index, raw_line) in text.lines().enumerate() {
             let line = raw_line.split("//").next().unwrap_or_default().trim();
             let mut words = line.split_whitespace();
-            let (Some(keyword), Some(value), None) = (words.next(), words.next(), words.next())
-            else {
+            let (Some(keyword), Some(value), None) = (words.next(), words.next(), words.next()) else {
                 continue;
             };
             let parse = || {
@@ -104,8 +102,7 @@ mod tests {
 
     #[test]
     fn ignores_go_inside_other_directives() {
-        let go_mod = GoMod::parse("module m\nrequire (\n\tgo.uber.org/zap v1.27.0\n)\ngo 1.26\n")
-            .expect("valid");
+        let go_mod = GoMod::parse("module m\nrequire (\n\tgo.uber.org/zap v1.27.0\n)\ngo 1.26\n").expect("valid");
         assert_eq!(go_mod.go, Some(version("1.26")));
     }
 

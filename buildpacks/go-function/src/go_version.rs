@@ -48,9 +48,7 @@ impl FromStr for GoVersion {
         };
         let version = text.strip_prefix("go").unwrap_or(text);
         let (major, rest) = version.split_once('.').ok_or_else(invalid)?;
-        let minor_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let minor_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         let (minor, suffix) = rest.split_at(minor_end);
         let stage = if suffix.is_empty() {
             Stage::Language
@@ -63,19 +61,13 @@ impl FromStr for GoVersion {
         } else {
             return Err(invalid());
         };
-        Ok(Self {
-            major: number(major)?,
-            minor: number(minor)?,
-            stage,
-        })
+        Ok(Self { major: number(major)?, minor: number(minor)?, stage })
     }
 }
 
 impl<'de> serde::Deserialize<'de> for GoVersion {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -121,32 +113,15 @@ mod tests {
 
     #[test]
     fn orders_as_go_does() {
-        let ascending = [
-            "1.9.9",
-            "1.26",
-            "1.26beta1",
-            "1.26rc1",
-            "1.26rc2",
-            "1.26.0",
-            "1.26.8",
-            "1.26.10",
-            "1.27",
-        ];
+        let ascending = ["1.9.9", "1.26", "1.26beta1", "1.26rc1", "1.26rc2", "1.26.0", "1.26.8", "1.26.10", "1.27"];
         for pair in ascending.windows(2) {
-            assert!(
-                version(pair[0]) < version(pair[1]),
-                "{} < {}",
-                pair[0],
-                pair[1]
-            );
+            assert!(version(pair[0]) < version(pair[1]), "{} < {}", pair[0], pair[1]);
         }
     }
 
     #[test]
     fn rejects_what_is_not_a_version() {
-        for text in [
-            "", "1", "go", "1.x", "1.26.", "1.26-rc1", "v1.26", "1.26.8 ",
-        ] {
+        for text in ["", "1", "go", "1.x", "1.26.", "1.26-rc1", "v1.26", "1.26.8 "] {
             assert!(text.parse::<GoVersion>().is_err(), "{text:?}");
         }
     }

@@ -43,8 +43,8 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::layer_env::Scope;
 use libcnb::{buildpack_main, Buildpack, Env, Platform};
-use std::path::Path;
 use libherokubuildpack::log::{log_header, log_info};
+use std::path::Path;
 
 /// The official Go archives this buildpack knows, with their sha256.
 const EMBEDDED_INVENTORY: &str = include_str!("../inventory.toml");
@@ -61,11 +61,7 @@ impl Buildpack for GoFunctionBuildpack {
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
         // The function settings are only this buildpack's business in a Go module.
-        let function = if has_go_mod(&context.app_dir) {
-            function_config(context.platform.env())?
-        } else {
-            None
-        };
+        let function = if has_go_mod(&context.app_dir) { function_config(context.platform.env())? } else { None };
         match detect(&context.app_dir, function.is_some()).map_err(GoFunctionError::Detect)? {
             Detection::App | Detection::Function => DetectResultBuilder::pass().build(),
             Detection::Fail(reason) => {
@@ -81,21 +77,11 @@ impl Buildpack for GoFunctionBuildpack {
         let function = function_config(context.platform.env())?;
         let requirement = Requirement::of(&go_mod);
         let override_location = context.platform.env().get_string_lossy(INVENTORY_ENV);
-        let (inventory, origin) =
-            kiln_inventory::load::<GoVersion>(override_location.as_deref(), EMBEDDED_INVENTORY)
-                .map_err(|error| GoFunctionError::Inventory(Box::new(error)))?;
-        let artifact = resolve(
-            &requirement,
-            &inventory,
-            &origin,
-            &context.target.os,
-            &context.target.arch,
-        )
-        .map_err(|error| GoFunctionError::UnsupportedGoVersion(Box::new(error)))?;
-        log_info(format!(
-            "{requirement} resolves to Go {} in {origin}",
-            artifact.version
-        ));
+        let (inventory, origin) = kiln_inventory::load::<GoVersion>(override_location.as_deref(), EMBEDDED_INVENTORY)
+            .map_err(|error| GoFunctionError::Inventory(Box::new(error)))?;
+        let artifact = resolve(&requirement, &inventory, &origin, &context.target.os, &context.target.arch)
+            .map_err(|error| GoFunctionError::UnsupportedGoVersion(Box::new(error)))?;
+        log_info(format!("{requirement} resolves to Go {} in {origin}", artifact.version));
         let go_dist_env = handle_go_dist_layer(&context, artifact)?;
 
         log_header("Caches");
@@ -104,10 +90,7 @@ impl Buildpack for GoFunctionBuildpack {
 
         log_header("Build");
         let process_env = go_dist_env.apply(Scope::Build, &Env::from_current());
-        let caches = GoCaches {
-            module_cache: &module_cache,
-            build_cache: &build_cache,
-        };
+        let caches = GoCaches { module_cache: &module_cache, build_cache: &build_cache };
         let go_env = go_build_env(&process_env, context.platform.env(), &caches);
         let binary = match &function {
             None => {
@@ -126,9 +109,7 @@ impl Buildpack for GoFunctionBuildpack {
             .launch(
                 LaunchBuilder::new()
                     .process(
-                        ProcessBuilder::new(process_type!("web"), [binary.to_string_lossy()])
-                            .default(true)
-                            .build(),
+                        ProcessBuilder::new(process_type!("web"), [binary.to_string_lossy()]).default(true).build(),
                     )
                     .build(),
             )
@@ -304,7 +285,13 @@ mod tests {
             std::fs::write(app.path().join("hello.go"), source).expect("hello.go");
             let mut log = Vec::new();
             let output = app.path().join("app");
-            let result = build_module(app.path(), &config("HelloWorld", SignatureType::Http, ""), &test_env(), &output, &mut log);
+            let result = build_module(
+                app.path(),
+                &config("HelloWorld", SignatureType::Http, ""),
+                &test_env(),
+                &output,
+                &mut log,
+            );
             let log = String::from_utf8_lossy(&log);
             assert!(matches!(result, Err(GoFunctionError::Compile(_))), "{broken}: {result:?}");
             assert!(log.contains(position), "{broken}: no {position} in:\n{log}");

@@ -90,8 +90,10 @@ mod tests {
     #[test]
     fn the_overlay_places_the_files_in_the_module() {
         let work = tempfile::tempdir().expect("temp dir");
-        let config = FunctionConfig { target: "Receive".into(), signature: SignatureType::CloudEvent, source: PathBuf::new() };
-        let overlay = write_main_package(Path::new("/workspace"), work.path(), "example.com/fn", &config).expect("written");
+        let config =
+            FunctionConfig { target: "Receive".into(), signature: SignatureType::CloudEvent, source: PathBuf::new() };
+        let overlay =
+            write_main_package(Path::new("/workspace"), work.path(), "example.com/fn", &config).expect("written");
         let json: serde_json::Value = serde_json::from_slice(&std::fs::read(overlay).expect("overlay")).expect("json");
         let replace = json["Replace"].as_object().expect("Replace");
         let virtual_paths: Vec<&String> = replace.keys().collect();

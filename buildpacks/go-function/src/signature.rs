@@ -60,7 +60,10 @@ mod tests {
         let http = function(&["net/http.ResponseWriter", "*net/http.Request"], &[]);
         assert_eq!(signature_type_of(&http), Some(SignatureType::Http));
         assert!(!implements(&function(&["net/http.ResponseWriter", "net/http.Request"], &[]), SignatureType::Http));
-        assert!(!implements(&function(&["net/http.ResponseWriter", "*net/http.Request"], &["error"]), SignatureType::Http));
+        assert!(!implements(
+            &function(&["net/http.ResponseWriter", "*net/http.Request"], &["error"]),
+            SignatureType::Http
+        ));
         let generic = GoFunction { generic: true, ..http };
         assert_eq!(signature_type_of(&generic), None);
     }
@@ -71,7 +74,13 @@ mod tests {
             let receive = function(&["context.Context", event], &["error"]);
             assert_eq!(signature_type_of(&receive), Some(SignatureType::CloudEvent), "{event}");
         }
-        assert_eq!(signature_type_of(&function(&["context.Context", "*github.com/cloudevents/sdk-go/v2/event.Event"], &["error"])), None);
+        assert_eq!(
+            signature_type_of(&function(
+                &["context.Context", "*github.com/cloudevents/sdk-go/v2/event.Event"],
+                &["error"]
+            )),
+            None
+        );
         assert_eq!(signature_type_of(&function(&["context.Context", CLOUDEVENTS_EVENT[0]], &[])), None);
     }
 }

@@ -8,8 +8,7 @@ use std::fmt;
 use std::sync::LazyLock;
 
 /// Go's own default for a go.mod without a `go` line.
-static IMPLIED_MINIMUM: LazyLock<GoVersion> =
-    LazyLock::new(|| "1.16".parse().expect("a valid constant version"));
+static IMPLIED_MINIMUM: LazyLock<GoVersion> = LazyLock::new(|| "1.16".parse().expect("a valid constant version"));
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Requirement {
@@ -32,9 +31,7 @@ impl Requirement {
     fn accepts(&self, version: &GoVersion) -> bool {
         match self {
             Self::Exactly(wanted) => version == wanted,
-            Self::AtLeast(minimum) => {
-                version >= minimum && (!version.is_prerelease() || minimum.is_prerelease())
-            }
+            Self::AtLeast(minimum) => version >= minimum && (!version.is_prerelease() || minimum.is_prerelease()),
         }
     }
 }
@@ -62,11 +59,7 @@ pub(crate) fn supported_list(versions: &[GoVersion]) -> String {
     if versions.is_empty() {
         return "none".to_string();
     }
-    versions
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// The inventory artifact that satisfies `requirement` for the build target.
@@ -77,15 +70,13 @@ pub(crate) fn resolve<'a>(
     os: &str,
     arch: &str,
 ) -> Result<&'a Artifact<GoVersion>, UnsupportedGoVersion> {
-    inventory
-        .resolve(os, arch, |version| requirement.accepts(version))
-        .ok_or_else(|| UnsupportedGoVersion {
-            requirement: requirement.clone(),
-            origin: origin.clone(),
-            os: os.to_string(),
-            arch: arch.to_string(),
-            supported: inventory.versions(os, arch).into_iter().cloned().collect(),
-        })
+    inventory.resolve(os, arch, |version| requirement.accepts(version)).ok_or_else(|| UnsupportedGoVersion {
+        requirement: requirement.clone(),
+        origin: origin.clone(),
+        os: os.to_string(),
+        arch: arch.to_string(),
+        supported: inventory.versions(os, arch).into_iter().cloned().collect(),
+    })
 }
 
 #[cfg(test)]
@@ -97,11 +88,7 @@ mod tests {
     }
 
     fn go_mod(go: Option<&str>, toolchain: Option<&str>) -> GoMod {
-        GoMod {
-            go: go.map(version),
-            toolchain: toolchain.map(version),
-            ..GoMod::default()
-        }
+        GoMod { go: go.map(version), toolchain: toolchain.map(version), ..GoMod::default() }
     }
 
     fn inventory(versions: &[&str]) -> Inventory<GoVersion> {
@@ -119,60 +106,36 @@ mod tests {
 
     fn resolved(go_mod: &GoMod, versions: &[&str]) -> Result<GoVersion, UnsupportedGoVersion> {
         let inventory = inventory(versions);
-        resolve(
-            &Requirement::of(go_mod),
-            &inventory,
-            &InventoryOrigin::Embedded,
-            "linux",
-            "amd64",
-        )
-        .map(|artifact| artifact.version.clone())
+        resolve(&Requirement::of(go_mod), &inventory, &InventoryOrigin::Embedded, "linux", "amd64")
+            .map(|artifact| artifact.version.clone())
     }
 
     const VERSIONS: &[&str] = &["1.26.8", "1.26.9", "1.27.1", "1.27.2", "1.28rc1"];
 
     #[test]
     fn the_go_line_picks_the_newest_release_at_or_above_it() {
-        assert_eq!(
-            resolved(&go_mod(Some("1.26"), None), VERSIONS).expect("found"),
-            version("1.27.2")
-        );
-        assert_eq!(
-            resolved(&go_mod(Some("1.27.2"), None), VERSIONS).expect("found"),
-            version("1.27.2")
-        );
+        assert_eq!(resolved(&go_mod(Some("1.26"), None), VERSIONS).expect("found"), version("1.27.2"));
+        assert_eq!(resolved(&go_mod(Some("1.27.2"), None), VERSIONS).expect("found"), version("1.27.2"));
     }
 
     #[test]
     fn a_prerelease_minimum_may_pick_prereleases() {
-        assert_eq!(
-            resolved(&go_mod(Some("1.28rc1"), None), VERSIONS).expect("found"),
-            version("1.28rc1")
-        );
+        assert_eq!(resolved(&go_mod(Some("1.28rc1"), None), VERSIONS).expect("found"), version("1.28rc1"));
     }
 
     #[test]
     fn the_toolchain_line_picks_exactly_its_version() {
-        assert_eq!(
-            resolved(&go_mod(Some("1.26"), Some("go1.26.8")), VERSIONS).expect("found"),
-            version("1.26.8")
-        );
+        assert_eq!(resolved(&go_mod(Some("1.26"), Some("go1.26.8")), VERSIONS).expect("found"), version("1.26.8"));
     }
 
     #[test]
     fn a_toolchain_older_than_the_go_line_is_ignored() {
-        assert_eq!(
-            Requirement::of(&go_mod(Some("1.27.1"), Some("1.26.8"))),
-            Requirement::AtLeast(version("1.27.1"))
-        );
+        assert_eq!(Requirement::of(&go_mod(Some("1.27.1"), Some("1.26.8"))), Requirement::AtLeast(version("1.27.1")));
     }
 
     #[test]
     fn no_go_line_means_go_1_16() {
-        assert_eq!(
-            Requirement::of(&GoMod::default()),
-            Requirement::AtLeast(version("1.16"))
-        );
+        assert_eq!(Requirement::of(&GoMod::default()), Requirement::AtLeast(version("1.16")));
     }
 
     #[test]
@@ -190,21 +153,13 @@ mod tests {
     #[test]
     fn the_embedded_inventory_offers_official_archives_for_the_fixtures() {
         let (inventory, origin) =
-            kiln_inventory::load::<GoVersion>(None, crate::EMBEDDED_INVENTORY)
-                .expect("embedded inventory parses");
-        assert!(inventory.artifacts.iter().all(|artifact| artifact.url
-            == format!(
-                "https://go.dev/dl/go{}.linux-amd64.tar.gz",
-                artifact.version
-            )));
-        let artifact = resolve(
-            &Requirement::AtLeast(version("1.26")),
-            &inventory,
-            &origin,
-            "linux",
-            "amd64",
-        )
-        .expect("the fixtures' go 1.26 resolves");
+            kiln_inventory::load::<GoVersion>(None, crate::EMBEDDED_INVENTORY).expect("embedded inventory parses");
+        assert!(inventory
+            .artifacts
+            .iter()
+            .all(|artifact| artifact.url == format!("https://go.dev/dl/go{}.linux-amd64.tar.gz", artifact.version)));
+        let artifact = resolve(&Requirement::AtLeast(version("1.26")), &inventory, &origin, "linux", "amd64")
+            .expect("the fixtures' go 1.26 resolves");
         assert_eq!(artifact.version, version("1.27.2"));
     }
 }

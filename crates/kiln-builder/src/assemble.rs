@@ -40,7 +40,9 @@ pub enum AssembleError {
     InvalidUserEnv { name: &'static str, value: String },
     #[error("buildpack {buildpack} speaks Buildpack API {api}, which lifecycle {lifecycle} does not support (it supports {supported}); use a matching lifecycle or buildpack")]
     IncompatibleApi { buildpack: String, api: String, lifecycle: String, supported: String },
-    #[error("buildpack {buildpack} does not support the build image ({os}/{arch}, {distro}); its targets are {targets}")]
+    #[error(
+        "buildpack {buildpack} does not support the build image ({os}/{arch}, {distro}); its targets are {targets}"
+    )]
     UnsupportedTarget { buildpack: String, os: String, arch: String, distro: String, targets: String },
     #[error("builder.toml [[targets]] do not include the build image's platform {os}/{arch}; add it or use a build image for one of the targets")]
     TargetMismatch { os: String, arch: String },
@@ -198,9 +200,10 @@ fn validate(platform: &BuildPlatform, inputs: &BuilderInputs<'_>) -> Result<(), 
             });
         }
         let supported = buildpack.targets.is_empty()
-            || buildpack.targets.iter().any(|t| {
-                t.accepts(&platform.os, &platform.arch, &platform.distro_name, &platform.distro_version)
-            });
+            || buildpack
+                .targets
+                .iter()
+                .any(|t| t.accepts(&platform.os, &platform.arch, &platform.distro_name, &platform.distro_version));
         if !supported {
             return Err(AssembleError::UnsupportedTarget {
                 buildpack: buildpack.info.full_name(),
@@ -285,7 +288,10 @@ mod tests {
     fn order_versions_are_resolved_from_the_builder() {
         let buildpacks = [buildpack("a", "1"), buildpack("b", "1"), buildpack("b", "2")];
         assert_eq!(resolve_ref(&reference("a", None), &buildpacks).expect("unique").version.as_deref(), Some("1"));
-        assert_eq!(resolve_ref(&reference("b", Some("2")), &buildpacks).expect("explicit").version.as_deref(), Some("2"));
+        assert_eq!(
+            resolve_ref(&reference("b", Some("2")), &buildpacks).expect("explicit").version.as_deref(),
+            Some("2")
+        );
         assert!(matches!(resolve_ref(&reference("b", None), &buildpacks), Err(AssembleError::AmbiguousVersion { .. })));
         assert!(matches!(resolve_ref(&reference("c", None), &buildpacks), Err(AssembleError::UnknownBuildpack(_))));
         assert!(matches!(

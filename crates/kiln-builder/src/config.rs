@@ -125,11 +125,15 @@ pub enum ConfigError {
     Parse { path: PathBuf, source: Box<toml::de::Error> },
     #[error("builder config names no build image: add `[build] image = \"REF\"` or pass --build-image")]
     NoBuildImage,
-    #[error("[build] image {build} and [stack] build-image {stack} differ: remove [stack] build-image or make them equal")]
+    #[error(
+        "[build] image {build} and [stack] build-image {stack} differ: remove [stack] build-image or make them equal"
+    )]
     BuildImageMismatch { build: String, stack: String },
     #[error("builder config names no run image: add `[[run.images]] image = \"REF\"` or pass --run-image")]
     NoRunImage,
-    #[error("[[run.images]] {run} and [stack] run-image {stack} differ: the first run image must equal [stack] run-image")]
+    #[error(
+        "[[run.images]] {run} and [stack] run-image {stack} differ: the first run image must equal [stack] run-image"
+    )]
     RunImageMismatch { run: String, stack: String },
     #[error("[lifecycle] sets both version and uri: keep only one")]
     LifecycleVersionAndUri,
@@ -145,9 +149,10 @@ impl BuilderConfig {
     /// # Errors
     /// The file cannot be read, is not valid TOML, or has keys outside pack's schema.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        let config: Self =
-            toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let config: Self = toml::from_str(&text)
+            .map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })?;
         if config.lifecycle.version.is_some() && config.lifecycle.uri.is_some() {
             return Err(ConfigError::LifecycleVersionAndUri);
         }
@@ -177,7 +182,10 @@ impl BuilderConfig {
         let mut run_images = self.run.images.clone();
         match (run_images.first(), &stack_run) {
             (Some(first), Some(stack_image)) if first.image != stack_image.image => {
-                return Err(ConfigError::RunImageMismatch { run: first.image.clone(), stack: stack_image.image.clone() })
+                return Err(ConfigError::RunImageMismatch {
+                    run: first.image.clone(),
+                    stack: stack_image.image.clone(),
+                })
             }
             (None, Some(stack_image)) => run_images.push(stack_image.clone()),
             _ => {}
@@ -290,8 +298,7 @@ mod tests {
     #[test]
     fn overrides_replace_images_and_drop_mirrors() {
         let config = parse(FULL).expect("valid");
-        let overrides =
-            Overrides { build_image: Some("local/build".into()), run_image: Some("local/run".into()) };
+        let overrides = Overrides { build_image: Some("local/build".into()), run_image: Some("local/run".into()) };
         let images = config.resolve_images(&overrides).expect("resolves");
         assert_eq!(images.build_image, "local/build");
         assert_eq!(images.run_images, vec![RunImage { image: "local/run".into(), mirrors: None }]);
@@ -300,8 +307,10 @@ mod tests {
 
     #[test]
     fn legacy_stack_table_supplies_images() {
-        let config = parse("[stack]\nid = \"io.kiln.stack\"\nbuild-image = \"b\"\nrun-image = \"r\"\nrun-image-mirrors = [\"m\"]")
-            .expect("valid");
+        let config = parse(
+            "[stack]\nid = \"io.kiln.stack\"\nbuild-image = \"b\"\nrun-image = \"r\"\nrun-image-mirrors = [\"m\"]",
+        )
+        .expect("valid");
         let images = config.resolve_images(&Overrides::default()).expect("resolves");
         assert_eq!(images.build_image, "b");
         let run = RunImage { image: "r".into(), mirrors: Some(vec!["m".into()]) };

@@ -31,13 +31,13 @@ pub struct ModuleInfo {
 
 impl ModuleInfo {
     /// `id@version`, as pack and the lifecycle name buildpacks.
-    #[must_use] 
+    #[must_use]
     pub fn full_name(&self) -> String {
         format!("{}@{}", self.id, self.version)
     }
 
     /// The directory name of the id: `/` is not allowed in a path segment.
-    #[must_use] 
+    #[must_use]
     pub fn escaped_id(&self) -> String {
         self.id.replace('/', "_")
     }
@@ -68,7 +68,7 @@ pub struct Target {
 impl Target {
     /// Whether this target accepts an image with the given platform (empty values match anything,
     /// as in pack and the lifecycle).
-    #[must_use] 
+    #[must_use]
     pub fn accepts(&self, os: &str, arch: &str, distro_name: &str, distro_version: &str) -> bool {
         let os_ok = self.os.is_empty() || self.os == os;
         let arch_ok = self.arch.is_empty() || arch.is_empty() || self.arch == arch;
@@ -156,9 +156,10 @@ impl Buildpack {
     /// The file is missing or invalid, or lacks an id or version.
     pub fn read(dir: &Path) -> Result<Self, DescriptorError> {
         let path = dir.join("buildpack.toml");
-        let text = std::fs::read_to_string(&path).map_err(|source| DescriptorError::Read { path: path.clone(), source })?;
-        let toml: BuildpackToml =
-            toml::from_str(&text).map_err(|source| DescriptorError::Parse { path: path.clone(), source: Box::new(source) })?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| DescriptorError::Read { path: path.clone(), source })?;
+        let toml: BuildpackToml = toml::from_str(&text)
+            .map_err(|source| DescriptorError::Parse { path: path.clone(), source: Box::new(source) })?;
         if toml.buildpack.id.is_empty() || toml.buildpack.version.is_empty() {
             return Err(DescriptorError::MissingIdOrVersion { path });
         }

@@ -107,10 +107,11 @@ async fn download_cached(url: &str, cache_dir: &Path) -> Result<PathBuf, FetchEr
 
     let client = reqwest::Client::new();
     let checksum_url = format!("{url}.sha256");
-    let checksum_text = get(&client, &checksum_url).await?.text().await.map_err(|source| FetchError::Download {
-        url: checksum_url.clone(),
-        source,
-    })?;
+    let checksum_text = get(&client, &checksum_url)
+        .await?
+        .text()
+        .await
+        .map_err(|source| FetchError::Download { url: checksum_url.clone(), source })?;
     let expected = parse_checksum(&checksum_text).ok_or(FetchError::NoChecksum { url: checksum_url })?;
 
     let mut response = get(&client, url).await?;

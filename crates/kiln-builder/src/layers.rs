@@ -52,7 +52,8 @@ pub fn dirs_layer(blob_dir: &Path, uid: u32, gid: u32) -> Result<LayerBlob, Laye
     }
     let platform_env = format!("{PLATFORM_DIR}/env");
     let build_config_env = format!("{BUILD_CONFIG_DIR}/env");
-    for dir in [CNB_DIR, BUILDPACKS_DIR, EXTENSIONS_DIR, PLATFORM_DIR, &platform_env, BUILD_CONFIG_DIR, &build_config_env]
+    for dir in
+        [CNB_DIR, BUILDPACKS_DIR, EXTENSIONS_DIR, PLATFORM_DIR, &platform_env, BUILD_CONFIG_DIR, &build_config_env]
     {
         layer.add_directory(dir, ROOT_DIR)?;
     }
@@ -110,7 +111,8 @@ pub fn buildpack_layer(blob_dir: &Path, buildpack: &Buildpack) -> Result<LayerBl
             let target = target.to_str().ok_or_else(|| LayersError::NonUtf8 { path: entry.path().to_owned() })?;
             layer.add_symlink(&path, target, SYMLINK)?;
         } else if file_type.is_file() {
-            let mode = entry.metadata().map_err(|source| LayersError::Walk { path: entry.path().to_owned(), source })?;
+            let mode =
+                entry.metadata().map_err(|source| LayersError::Walk { path: entry.path().to_owned(), source })?;
             let executable = mode.permissions().mode() & 0o111 != 0 || ["bin/build", "bin/detect"].contains(&relative);
             layer.add_host_file(&path, entry.path(), if executable { ROOT_EXECUTABLE } else { ROOT_FILE })?;
         }
@@ -187,7 +189,8 @@ mod tests {
         std::fs::write(dir.path().join("bin/build"), "#!/bin/sh").expect("build");
         std::fs::set_permissions(dir.path().join("bin/build"), std::fs::Permissions::from_mode(0o700)).expect("chmod");
         std::fs::write(dir.path().join("buildpack.toml"), "").expect("toml");
-        std::fs::set_permissions(dir.path().join("buildpack.toml"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        std::fs::set_permissions(dir.path().join("buildpack.toml"), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
         let buildpack = Buildpack {
             dir: dir.path().to_owned(),
             api: "0.10".into(),

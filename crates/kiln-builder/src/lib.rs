@@ -67,7 +67,9 @@ pub enum CreateError {
     Descriptor(#[from] DescriptorError),
     #[error("buildpack uri {0} is not supported: kiln takes a directory holding buildpack.toml (a path relative to builder.toml, or file://)")]
     UnsupportedUri(String),
-    #[error("buildpack at {uri} is {found}, but builder.toml expects {expected}; fix the [[buildpacks]] entry or the uri")]
+    #[error(
+        "buildpack at {uri} is {found}, but builder.toml expects {expected}; fix the [[buildpacks]] entry or the uri"
+    )]
     BuildpackMismatch { uri: String, found: String, expected: String },
     #[error("invalid build image reference {reference}: {source}")]
     BuildImageRef { reference: String, source: ReferenceError },
@@ -126,7 +128,13 @@ pub async fn create(
     };
     // Writing layers hashes and compresses tens of megabytes: keep it off the async workers.
     let image = tokio::task::spawn_blocking(move || {
-        let inputs = BuilderInputs { config: &config, images: &images, buildpacks: &buildpacks, lifecycle: &lifecycle, created_by };
+        let inputs = BuilderInputs {
+            config: &config,
+            images: &images,
+            buildpacks: &buildpacks,
+            lifecycle: &lifecycle,
+            created_by,
+        };
         assemble(base.into(), &inputs, &blob_dir)
     })
     .await??;
@@ -198,8 +206,11 @@ mod tests {
     fn buildpack_entries_must_match_their_descriptor() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("bp")).expect("bp dir");
-        std::fs::write(dir.path().join("bp/buildpack.toml"), "api = \"0.10\"\n[buildpack]\nid = \"a/b\"\nversion = \"1\"")
-            .expect("write");
+        std::fs::write(
+            dir.path().join("bp/buildpack.toml"),
+            "api = \"0.10\"\n[buildpack]\nid = \"a/b\"\nversion = \"1\"",
+        )
+        .expect("write");
         let ok = config("[[buildpacks]]\nid = \"a/b\"\nuri = \"bp\"");
         assert_eq!(read_buildpacks(&ok, dir.path()).expect("matches")[0].info.full_name(), "a/b@1");
         let wrong = config("[[buildpacks]]\nid = \"a/b\"\nversion = \"2\"\nuri = \"file://bp\"");

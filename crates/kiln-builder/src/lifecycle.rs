@@ -15,13 +15,13 @@ pub const LIFECYCLE_VERSION: &str = "0.21.14";
 const REQUIRED_BINARIES: [&str; 7] = ["detector", "restorer", "analyzer", "builder", "exporter", "launcher", "creator"];
 
 /// The release tarball pack downloads for a lifecycle version on linux/amd64.
-#[must_use] 
+#[must_use]
 pub fn release_url(version: &str) -> String {
     format!("https://github.com/buildpacks/lifecycle/releases/download/v{version}/{}", archive_name(version))
 }
 
 /// `lifecycle-v<version>+linux.x86-64.tgz`, the name upstream and `scripts/build-lifecycle` use.
-#[must_use] 
+#[must_use]
 pub fn archive_name(version: &str) -> String {
     format!("lifecycle-v{version}+linux.x86-64.tgz")
 }
@@ -35,7 +35,7 @@ pub enum LifecycleSource {
 
 impl LifecycleSource {
     /// `http(s)://` URLs are downloaded; `file://` URLs and paths are read, paths relative to `base_dir`.
-    #[must_use] 
+    #[must_use]
     pub fn parse(uri: &str, base_dir: &Path) -> Self {
         if uri.starts_with("http://") || uri.starts_with("https://") {
             Self::Url(uri.to_owned())
@@ -46,7 +46,7 @@ impl LifecycleSource {
     }
 
     /// The release of a lifecycle version, as pack resolves `[lifecycle] version`.
-    #[must_use] 
+    #[must_use]
     pub fn release(version: &str) -> Self {
         Self::Url(release_url(version))
     }
@@ -85,7 +85,7 @@ pub struct ApiVersions {
 
 impl ApiVersions {
     /// Whether a buildpack or platform speaking `api` can use this lifecycle.
-    #[must_use] 
+    #[must_use]
     pub fn accepts(&self, api: &str) -> bool {
         self.supported.iter().chain(&self.deprecated).any(|v| parse_api(v) == parse_api(api))
     }
@@ -153,7 +153,9 @@ pub enum LifecycleError {
     NoDescriptor { path: PathBuf },
     #[error("lifecycle tarball {path} has an invalid lifecycle.toml: {source}")]
     Descriptor { path: PathBuf, source: Box<toml::de::Error> },
-    #[error("lifecycle tarball {path} lacks {binary}; use an upstream release tarball or scripts/build-lifecycle's output")]
+    #[error(
+        "lifecycle tarball {path} lacks {binary}; use an upstream release tarball or scripts/build-lifecycle's output"
+    )]
     MissingBinary { path: PathBuf, binary: &'static str },
 }
 

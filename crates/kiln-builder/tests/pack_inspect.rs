@@ -20,7 +20,9 @@ const FILE: EntryMeta = EntryMeta { mode: 0o644, uid: 0, gid: 0 };
 async fn push_base_image(registry: &Registry, reference: &ImageRef, blobs: &Path, kind: &str) {
     let mut layer = LayerWriter::new(blobs).expect("layer writer");
     layer.add_directory("etc", DIR).expect("etc");
-    layer.add_file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000::/home/cnb:/bin/sh\n", FILE).expect("passwd");
+    layer
+        .add_file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000::/home/cnb:/bin/sh\n", FILE)
+        .expect("passwd");
     layer.add_file("etc/group", b"root:x:0:\ncnb:x:1000:\n", FILE).expect("group");
     layer.add_file("etc/kiln-image", kind.as_bytes(), FILE).expect("marker");
     let labels = HashMap::from([
@@ -183,7 +185,10 @@ image = "example.invalid/replaced-by-override"
     let apis: Vec<&str> = remote.lines().filter(|l| l.trim_start().starts_with("Supported:")).collect();
     assert_eq!(
         apis,
-        vec!["    Supported: 0.7, 0.8, 0.9, 0.10, 0.11, 0.12", "    Supported: 0.7, 0.8, 0.9, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15"],
+        vec![
+            "    Supported: 0.7, 0.8, 0.9, 0.10, 0.11, 0.12",
+            "    Supported: 0.7, 0.8, 0.9, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15"
+        ],
         "lifecycle APIs; {context}"
     );
 }

@@ -32,16 +32,14 @@ pub fn print_error(message: &ErrorMessage) {
 
 /// Prints an error from a libcnb buildpack: the buildpack's own errors through `describe`, the
 /// framework's (unreadable layers, bad platform files) with generic advice.
-pub fn print_libcnb_error<E: std::fmt::Debug>(
-    error: libcnb::Error<E>,
-    describe: impl FnOnce(E) -> ErrorMessage,
-) {
+pub fn print_libcnb_error<E: std::fmt::Debug>(error: libcnb::Error<E>, describe: impl FnOnce(E) -> ErrorMessage) {
     let message = match error {
         libcnb::Error::BuildpackError(error) => describe(error),
         framework => ErrorMessage {
             header: "The buildpack framework failed".to_string(),
             body: framework.to_string(),
-            advice: "This is not caused by your code: retry the build, and report it with this output if it persists.".to_string(),
+            advice: "This is not caused by your code: retry the build, and report it with this output if it persists."
+                .to_string(),
         },
     };
     print_error(&message);
@@ -53,11 +51,8 @@ mod tests {
 
     #[test]
     fn details_put_the_advice_after_the_body() {
-        let message = ErrorMessage {
-            header: "header".to_string(),
-            body: "body\n".to_string(),
-            advice: "advice".to_string(),
-        };
+        let message =
+            ErrorMessage { header: "header".to_string(), body: "body\n".to_string(), advice: "advice".to_string() };
         assert_eq!(message.details(), "body\n\nadvice");
     }
 }

@@ -18,9 +18,7 @@ pub struct Sha256Checksum([u8; 32]);
 pub enum ChecksumError {
     #[error("checksum `{0}` does not start with `sha256:`: write it as sha256:<64 hex digits>")]
     UnsupportedAlgorithm(String),
-    #[error(
-        "checksum `{0}` is not 64 hex digits after `sha256:`: copy the full sha256 of the file"
-    )]
+    #[error("checksum `{0}` is not 64 hex digits after `sha256:`: copy the full sha256 of the file")]
     InvalidDigest(String),
 }
 
@@ -28,12 +26,10 @@ impl FromStr for Sha256Checksum {
     type Err = ChecksumError;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let hex_digits = value
-            .strip_prefix(PREFIX)
-            .ok_or_else(|| ChecksumError::UnsupportedAlgorithm(value.to_string()))?;
+        let hex_digits =
+            value.strip_prefix(PREFIX).ok_or_else(|| ChecksumError::UnsupportedAlgorithm(value.to_string()))?;
         let mut digest = [0u8; 32];
-        hex::decode_to_slice(hex_digits, &mut digest)
-            .map_err(|_| ChecksumError::InvalidDigest(value.to_string()))?;
+        hex::decode_to_slice(hex_digits, &mut digest).map_err(|_| ChecksumError::InvalidDigest(value.to_string()))?;
         Ok(Self(digest))
     }
 }
@@ -66,10 +62,7 @@ pub(crate) struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub(crate) fn new(inner: R) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-        }
+        Self { inner, hasher: Sha256::new() }
     }
 
     /// Reads whatever the consumer left unread (an archive's padding, say) so the digest
@@ -103,14 +96,8 @@ mod tests {
 
     #[test]
     fn refuses_other_algorithms_and_short_digests() {
-        assert!(matches!(
-            "sha512:abcd".parse::<Sha256Checksum>(),
-            Err(ChecksumError::UnsupportedAlgorithm(_))
-        ));
-        assert!(matches!(
-            "sha256:abcd".parse::<Sha256Checksum>(),
-            Err(ChecksumError::InvalidDigest(_))
-        ));
+        assert!(matches!("sha512:abcd".parse::<Sha256Checksum>(), Err(ChecksumError::UnsupportedAlgorithm(_))));
+        assert!(matches!("sha256:abcd".parse::<Sha256Checksum>(), Err(ChecksumError::InvalidDigest(_))));
     }
 
     #[test]
@@ -119,9 +106,7 @@ mod tests {
         let mut first = [0u8; 2];
         reader.read_exact(&mut first).expect("read");
         let expected: Sha256Checksum =
-            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-                .parse()
-                .expect("valid checksum");
+            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".parse().expect("valid checksum");
         assert_eq!(reader.finish().expect("finish"), expected);
     }
 }

@@ -18,11 +18,7 @@ pub enum InstallError {
         source: io::Error,
     },
     #[error("checksum mismatch for {location}: expected {expected}, got {actual}. Nothing was installed: check the inventory entry and that the mirror serves the official file")]
-    ChecksumMismatch {
-        location: String,
-        expected: Sha256Checksum,
-        actual: Sha256Checksum,
-    },
+    ChecksumMismatch { location: String, expected: Sha256Checksum, actual: Sha256Checksum },
     #[error("{location} does not hold exactly one top-level directory: an archive for kiln must unpack into a single directory such as `go/`")]
     NotASingleDirectory { location: String },
     #[error("cannot prepare {}: {source}. Check free space and permissions of the layers directory", path.display())]
@@ -58,15 +54,10 @@ pub fn install_tar_gz(
         let path = path.to_path_buf();
         move |source| InstallError::Filesystem { path, source }
     };
-    let staging = tempfile::Builder::new()
-        .prefix(".kiln-download-")
-        .tempdir_in(parent)
-        .map_err(filesystem_error(parent))?;
+    let staging =
+        tempfile::Builder::new().prefix(".kiln-download-").tempdir_in(parent).map_err(filesystem_error(parent))?;
 
-    let unpack_error = |source| InstallError::Unpack {
-        location: location.to_string(),
-        source,
-    };
+    let unpack_error = |source| InstallError::Unpack { location: location.to_string(), source };
     let mut hashing = HashingReader::new(open(location)?);
     unpack_kept(GzDecoder::new(&mut hashing), staging.path(), keep).map_err(unpack_error)?;
     let actual = hashing.finish().map_err(unpack_error)?;
@@ -80,18 +71,12 @@ pub fn install_tar_gz(
 
     let top_level = single_directory(staging.path())
         .map_err(filesystem_error(staging.path()))?
-        .ok_or_else(|| InstallError::NotASingleDirectory {
-            location: location.to_string(),
-        })?;
+        .ok_or_else(|| InstallError::NotASingleDirectory { location: location.to_string() })?;
     fs::rename(&top_level, destination).map_err(filesystem_error(destination))
 }
 
 /// Unpacks the entries of the tar stream `archive` that `keep` accepts into `destination`.
-fn unpack_kept(
-    archive: impl io::Read,
-    destination: &Path,
-    keep: impl Fn(&Path) -> bool,
-) -> io::Result<()> {
+fn unpack_kept(archive: impl io::Read, destination: &Path, keep: impl Fn(&Path) -> bool) -> io::Result<()> {
     let mut archive = tar::Archive::new(archive);
     // Directories come last, deepest first (as `tar::Archive::unpack` does it), so that a
     // read-only directory cannot stop its own contents from being written.
@@ -132,10 +117,7 @@ mod tests {
         let bytes = tar_gz(entries);
         let path = dir.join("archive.tar.gz");
         fs::write(&path, &bytes).expect("write archive");
-        (
-            path.to_str().expect("utf-8").to_string(),
-            checksum_of(&bytes),
-        )
+        (path.to_str().expect("utf-8").to_string(), checksum_of(&bytes))
     }
 
     #[test]
@@ -147,10 +129,7 @@ mod tests {
 
         install_tar_gz(&location, &checksum, &layer.join("go"), |_| true).expect("install");
 
-        assert_eq!(
-            fs::read(layer.join("go/bin/go")).expect("installed"),
-            b"binary"
-        );
+        assert_eq!(fs::read(layer.join("go/bin/go")).expect("installed"), b"binary");
         let leftovers: Vec<_> = fs::read_dir(&layer).expect("list").collect();
         assert_eq!(leftovers.len(), 1, "only the installed directory remains");
     }
@@ -163,8 +142,7 @@ mod tests {
         fs::create_dir(&layer).expect("layer");
         let expected: Sha256Checksum = NOT_THE_CHECKSUM.parse().expect("valid checksum");
 
-        let error = install_tar_gz(&location, &expected, &layer.join("go"), |_| true)
-            .expect_err("mismatch must fail");
+        let error = install_tar_gz(&location, &expected, &layer.join("go"), |_| true).expect_err("mismatch must fail");
 
         assert!(matches!(error, InstallError::ChecksumMismatch { .. }));
         assert!(error.to_string().contains(NOT_THE_CHECKSUM));
@@ -178,17 +156,12 @@ mod tests {
     #[test]
     fn leaves_out_what_keep_refuses_yet_verifies_the_whole_archive() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let entries: &[(&str, &[u8])] = &[
-            ("go/", b""),
-            ("go/bin/go", b"binary"),
-            ("go/test/", b""),
-            ("go/test/huge", &[7; 4096]),
-        ];
+        let entries: &[(&str, &[u8])] =
+            &[("go/", b""), ("go/bin/go", b"binary"), ("go/test/", b""), ("go/test/huge", &[7; 4096])];
         let (location, checksum) = write_archive(dir.path(), entries);
         let outside_test = |path: &Path| !path.starts_with("go/test");
 
-        install_tar_gz(&location, &checksum, &dir.path().join("go"), outside_test)
-            .expect("install");
+        install_tar_gz(&location, &checksum, &dir.path().join("go"), outside_test).expect("install");
         assert!(dir.path().join("go/bin/go").is_file());
         assert!(!dir.path().join("go/test").exists());
 
@@ -205,13 +178,9 @@ mod tests {
         let bytes = tar_gz(&[("go/VERSION", b"go1.26.8")]);
         let url = serve_once(bytes.clone());
 
-        install_tar_gz(&url, &checksum_of(&bytes), &dir.path().join("go"), |_| true)
-            .expect("install");
+        install_tar_gz(&url, &checksum_of(&bytes), &dir.path().join("go"), |_| true).expect("install");
 
-        assert_eq!(
-            fs::read(dir.path().join("go/VERSION")).expect("installed"),
-            b"go1.26.8"
-        );
+        assert_eq!(fs::read(dir.path().join("go/VERSION")).expect("installed"), b"go1.26.8");
     }
 
     #[test]

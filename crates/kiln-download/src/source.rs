@@ -31,20 +31,13 @@ pub fn open(location: &str) -> Result<Box<dyn Read + Send>, OpenError> {
     if location.starts_with("http://") || location.starts_with("https://") {
         let response = ureq::get(location)
             .call()
-            .map_err(|source| OpenError::Http {
-                url: location.to_string(),
-                source: Box::new(source),
-            })?;
+            .map_err(|source| OpenError::Http { url: location.to_string(), source: Box::new(source) })?;
         return Ok(Box::new(response.into_body().into_reader()));
     }
     let path = match location.strip_prefix("file://") {
         Some(path) => PathBuf::from(path),
         // A colon before any slash means a scheme (ftp:, s3:), not a relative path.
-        None if location
-            .split('/')
-            .next()
-            .is_some_and(|first| first.contains(':')) =>
-        {
+        None if location.split('/').next().is_some_and(|first| first.contains(':')) => {
             return Err(OpenError::UnsupportedScheme(location.to_string()));
         }
         None => PathBuf::from(location),
@@ -60,10 +53,7 @@ mod tests {
 
     fn read_all(location: &str) -> String {
         let mut text = String::new();
-        open(location)
-            .expect("open")
-            .read_to_string(&mut text)
-            .expect("read");
+        open(location).expect("open").read_to_string(&mut text).expect("read");
         text
     }
 
@@ -78,19 +68,12 @@ mod tests {
 
     #[test]
     fn refuses_unknown_schemes() {
-        assert!(matches!(
-            open("ftp://example.invalid/go.tar.gz"),
-            Err(OpenError::UnsupportedScheme(_))
-        ));
+        assert!(matches!(open("ftp://example.invalid/go.tar.gz"), Err(OpenError::UnsupportedScheme(_))));
     }
 
     #[test]
     fn names_the_missing_file() {
-        let error = open("/nonexistent/kiln/inventory.toml")
-            .err()
-            .expect("missing file must fail");
-        assert!(error
-            .to_string()
-            .contains("/nonexistent/kiln/inventory.toml"));
+        let error = open("/nonexistent/kiln/inventory.toml").err().expect("missing file must fail");
+        assert!(error.to_string().contains("/nonexistent/kiln/inventory.toml"));
     }
 }

@@ -7,8 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
 /// A well-formed checksum that matches none of the test payloads.
-pub const NOT_THE_CHECKSUM: &str =
-    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+pub const NOT_THE_CHECKSUM: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The checksum an inventory would list for `bytes`.
 ///
@@ -16,9 +15,7 @@ pub const NOT_THE_CHECKSUM: &str =
 /// Never: a sha256 always makes a valid checksum.
 #[must_use]
 pub fn checksum_of(bytes: &[u8]) -> Sha256Checksum {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
-        .parse()
-        .expect("a sha256 digest is a valid checksum")
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes))).parse().expect("a sha256 digest is a valid checksum")
 }
 
 /// A gzip tar holding `entries` (path, contents) as regular files, or as directories where the
@@ -37,14 +34,9 @@ pub fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
         }
         header.set_size(contents.len() as u64);
         header.set_mode(0o755);
-        builder
-            .append_data(&mut header, path, *contents)
-            .expect("append to in-memory tar");
+        builder.append_data(&mut header, path, *contents).expect("append to in-memory tar");
     }
-    builder
-        .into_inner()
-        .and_then(flate2::write::GzEncoder::finish)
-        .expect("finish in-memory tar.gz")
+    builder.into_inner().and_then(flate2::write::GzEncoder::finish).expect("finish in-memory tar.gz")
 }
 
 /// Serves `body` to the first GET on a free 127.0.0.1 port and returns its URL.
@@ -66,10 +58,7 @@ pub fn serve_once(body: Vec<u8>) -> String {
             line.clear();
         }
         let mut stream = &stream;
-        let header = format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        );
+        let header = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
         let _ = stream.write_all(header.as_bytes());
         let _ = stream.write_all(&body);
     });

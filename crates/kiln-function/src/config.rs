@@ -86,7 +86,9 @@ impl FunctionConfig {
             return Ok(None);
         };
         let signature = match read(SIGNATURE_TYPE, &lookup)? {
-            Some(value) => value.parse().map_err(|source| ConfigError::SignatureType { var: SIGNATURE_TYPE, source })?,
+            Some(value) => {
+                value.parse().map_err(|source| ConfigError::SignatureType { var: SIGNATURE_TYPE, source })?
+            }
             None => SignatureType::default(),
         };
         let source = match read(FUNCTION_SOURCE, &lookup)? {

@@ -45,12 +45,7 @@ impl<V: DeserializeOwned> Inventory<V> {
 
 impl<V: Ord> Inventory<V> {
     /// The newest artifact for `os`/`arch` whose version `accepts` takes.
-    pub fn resolve(
-        &self,
-        os: &str,
-        arch: &str,
-        accepts: impl Fn(&V) -> bool,
-    ) -> Option<&Artifact<V>> {
+    pub fn resolve(&self, os: &str, arch: &str, accepts: impl Fn(&V) -> bool) -> Option<&Artifact<V>> {
         self.artifacts
             .iter()
             .filter(|artifact| artifact.is_for(os, arch) && accepts(&artifact.version))
@@ -106,9 +101,7 @@ checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000
     #[test]
     fn resolves_the_newest_accepted_version_for_the_target() {
         let inventory = inventory();
-        let artifact = inventory
-            .resolve("linux", "amd64", |_| true)
-            .expect("an amd64 artifact");
+        let artifact = inventory.resolve("linux", "amd64", |_| true).expect("an amd64 artifact");
         assert_eq!(artifact.version, 5);
         assert_eq!(artifact.url, "https://example.invalid/v5-amd64.tar.gz");
     }
@@ -118,9 +111,7 @@ checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000
         let inventory = inventory();
         let artifact = inventory.resolve("linux", "amd64", |version| *version < 5);
         assert_eq!(artifact.map(|artifact| artifact.version), Some(3));
-        assert!(inventory
-            .resolve("linux", "amd64", |version| *version > 5)
-            .is_none());
+        assert!(inventory.resolve("linux", "amd64", |version| *version > 5).is_none());
     }
 
     #[test]
@@ -130,10 +121,8 @@ checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000
 
     #[test]
     fn rejects_a_malformed_checksum() {
-        let broken = INVENTORY.replace(
-            "sha256:0000000000000000000000000000000000000000000000000000000000000005",
-            "md5:5",
-        );
+        let broken =
+            INVENTORY.replace("sha256:0000000000000000000000000000000000000000000000000000000000000005", "md5:5");
         let error = Inventory::<u32>::from_toml(&broken).expect_err("bad checksum must fail");
         assert!(error.to_string().contains("sha256:"));
     }

@@ -57,10 +57,7 @@ pub fn load<V: DeserializeOwned>(
             let mut text = String::new();
             kiln_download::open(location)?
                 .read_to_string(&mut text)
-                .map_err(|source| LoadError::Stream {
-                    location: location.to_string(),
-                    source,
-                })?;
+                .map_err(|source| LoadError::Stream { location: location.to_string(), source })?;
             (text, InventoryOrigin::Override(location.to_string()))
         }
         None => (embedded.to_string(), InventoryOrigin::Embedded),
@@ -107,8 +104,7 @@ checksum = "sha256:1111111111111111111111111111111111111111111111111111111111111
         let path = file.path().to_str().expect("utf-8 path");
 
         for location in [path.to_string(), format!("file://{path}")] {
-            let (inventory, origin) =
-                load::<u32>(Some(&location), &inventory_with(1)).expect("load");
+            let (inventory, origin) = load::<u32>(Some(&location), &inventory_with(1)).expect("load");
             assert_eq!(only_version(&inventory), 2);
             assert_eq!(origin, InventoryOrigin::Override(location));
         }

@@ -35,11 +35,8 @@ impl BuildpackMessage {
 /// ends with the one that failed it), if it printed one in the `log_error` style.
 pub(crate) fn buildpack_message(log: &str) -> Option<BuildpackMessage> {
     let lines: Vec<String> = log.lines().map(without_escapes).collect();
-    let (start, header) = lines
-        .iter()
-        .enumerate()
-        .rev()
-        .find_map(|(index, line)| error_header(line).map(|header| (index, header)))?;
+    let (start, header) =
+        lines.iter().enumerate().rev().find_map(|(index, line)| error_header(line).map(|header| (index, header)))?;
     let details: Vec<&str> = lines[start + 1..]
         .iter()
         .take_while(|line| !LIFECYCLE_LINES.iter().any(|start| line.starts_with(start)))
@@ -94,7 +91,10 @@ err:  kiln/go-function@0.1.0 (1)
     fn reads_a_detect_steps_error_up_to_the_lifecycles_results() {
         let message = buildpack_message(DETECT_ERROR).expect("a message");
         assert_eq!(message.header, "FUNC_SRC does not name a directory of the source");
-        assert_eq!(message.details, "FUNC_SRC is `../x`: it contains `..`\n\nSet FUNC_SRC to the function's directory.");
+        assert_eq!(
+            message.details,
+            "FUNC_SRC is `../x`: it contains `..`\n\nSet FUNC_SRC to the function's directory."
+        );
     }
 
     #[test]

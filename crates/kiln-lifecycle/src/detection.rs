@@ -78,10 +78,8 @@ pub fn detection_hints(builder_rootfs: &Path) -> Vec<DetectionHint> {
             .join(entry.id.replace('/', "_"))
             .join(&entry.version)
             .join("buildpack.toml");
-        let buildpack: BuildpackToml = std::fs::read_to_string(descriptor)
-            .ok()
-            .and_then(|text| toml::from_str(&text).ok())
-            .unwrap_or_default();
+        let buildpack: BuildpackToml =
+            std::fs::read_to_string(descriptor).ok().and_then(|text| toml::from_str(&text).ok()).unwrap_or_default();
         let looks_for = buildpack
             .metadata
             .kiln

@@ -105,11 +105,8 @@ fn hint_item(hint: &DetectionHint) -> String {
         return format!("\n  - {}: {}", hint.buildpack, hint.looks_for);
     };
     // kiln's buildpacks start their reason with their id; other buildpacks' output may not.
-    let named = if reason.starts_with(&hint.buildpack) {
-        reason.clone()
-    } else {
-        format!("{}: {reason}", hint.buildpack)
-    };
+    let named =
+        if reason.starts_with(&hint.buildpack) { reason.clone() } else { format!("{}: {reason}", hint.buildpack) };
     // Continuation lines line up under the first; blank lines stay blank.
     let mut item = String::new();
     for (index, line) in named.lines().enumerate() {
@@ -212,8 +209,10 @@ mod tests {
     #[test]
     fn the_buildpacks_words_are_read_from_the_log() {
         let hint = DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into(), reason: None };
-        let undetected = "======== Output: kiln/go-function@0.1.0 ========\nno go.mod here\n======== Results ========\n";
-        let LifecycleError::NoBuildpackDetected { hints } = LifecycleError::from_exit_code(20, undetected, vec![hint]) else {
+        let undetected =
+            "======== Output: kiln/go-function@0.1.0 ========\nno go.mod here\n======== Results ========\n";
+        let LifecycleError::NoBuildpackDetected { hints } = LifecycleError::from_exit_code(20, undetected, vec![hint])
+        else {
             panic!("20 is no buildpack detected");
         };
         assert_eq!(hints[0].reason.as_deref(), Some("no go.mod here"));
@@ -227,7 +226,10 @@ mod tests {
 
     #[test]
     fn exit_codes_map_to_phases() {
-        assert!(matches!(LifecycleError::from_exit_code(21, "", vec![]), LifecycleError::DetectFailed { message: None }));
+        assert!(matches!(
+            LifecycleError::from_exit_code(21, "", vec![]),
+            LifecycleError::DetectFailed { message: None }
+        ));
         assert!(matches!(LifecycleError::from_exit_code(32, "", vec![]), LifecycleError::Analyze(32)));
         assert!(matches!(
             LifecycleError::from_exit_code(51, "", vec![]),

@@ -61,10 +61,7 @@ pub fn read_report(layers_dir: &Path) -> Result<BuildReport, ReportError> {
 }
 
 fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
-    let unreadable = |reason: String| ReportError::Unreadable {
-        path: path.display().to_string(),
-        reason,
-    };
+    let unreadable = |reason: String| ReportError::Unreadable { path: path.display().to_string(), reason };
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
     toml::from_str(&text).map_err(|e| unreadable(e.to_string()))
 }

@@ -46,31 +46,15 @@ impl Credentials {
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     #[error("cannot read the Docker config {path}: {source}; fix its permissions or point DOCKER_CONFIG at another directory")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "the Docker config {path} is not valid JSON ({source}); fix it or run `docker login` again"
-    )]
-    Parse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the Docker config {path} is not valid JSON ({source}); fix it or run `docker login` again")]
+    Parse { path: PathBuf, source: serde_json::Error },
     #[error("the `auth` entry for {registry} in {path} is not base64 of `user:password`; run `docker login {registry}` again")]
     MalformedAuth { registry: String, path: PathBuf },
     #[error("the credential helper docker-credential-{helper} for {registry} could not run ({source}); install it on PATH or remove it from the Docker config")]
-    HelperMissing {
-        helper: String,
-        registry: String,
-        source: std::io::Error,
-    },
+    HelperMissing { helper: String, registry: String, source: std::io::Error },
     #[error("the credential helper docker-credential-{helper} failed for {registry}: {message}; check `docker-credential-{helper} get` by hand")]
-    HelperFailed {
-        helper: String,
-        registry: String,
-        message: String,
-    },
+    HelperFailed { helper: String, registry: String, message: String },
     #[error("the credential helper docker-credential-{helper} returned an identity token for {registry}, which kiln cannot use; log in with a username and password or access token instead")]
     IdentityToken { helper: String, registry: String },
 }
@@ -117,17 +101,10 @@ fn credentials_in(path: &Path, registry: &str) -> Result<Option<Credentials>, Au
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(AuthError::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Err(source) => return Err(AuthError::Read { path: path.to_path_buf(), source }),
     };
-    let config: DockerConfig = serde_json::from_str(&text).map_err(|source| AuthError::Parse {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let config: DockerConfig =
+        serde_json::from_str(&text).map_err(|source| AuthError::Parse { path: path.to_path_buf(), source })?;
 
     if let Some(helper) = find_for_registry(&config.cred_helpers, registry) {
         return run_credential_helper(helper, registry);
@@ -147,17 +124,11 @@ fn credentials_in(path: &Path, registry: &str) -> Result<Option<Credentials>, Au
 /// (`https://host/v1/`), and Docker Hub answers to several names.
 fn find_for_registry<'a, V>(entries: &'a HashMap<String, V>, registry: &str) -> Option<&'a V> {
     let wanted = canonical_host(registry);
-    entries
-        .iter()
-        .find(|(key, _)| canonical_host(key) == wanted)
-        .map(|(_, value)| value)
+    entries.iter().find(|(key, _)| canonical_host(key) == wanted).map(|(_, value)| value)
 }
 
 fn canonical_host(key: &str) -> &str {
-    let without_scheme = key
-        .strip_prefix("https://")
-        .or_else(|| key.strip_prefix("http://"))
-        .unwrap_or(key);
+    let without_scheme = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
     let host = without_scheme.split('/').next().unwrap_or_default();
     match host {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "index.docker.io",
@@ -165,34 +136,21 @@ fn canonical_host(key: &str) -> &str {
     }
 }
 
-fn entry_credentials(
-    entry: &AuthEntry,
-    registry: &str,
-    path: &Path,
-) -> Result<Option<Credentials>, AuthError> {
+fn entry_credentials(entry: &AuthEntry, registry: &str, path: &Path) -> Result<Option<Credentials>, AuthError> {
     if let Some(token) = entry.registrytoken.as_ref().filter(|t| !t.is_empty()) {
-        return Ok(Some(Credentials::Bearer {
-            token: token.clone(),
-        }));
+        return Ok(Some(Credentials::Bearer { token: token.clone() }));
     }
     if let Some(auth) = entry.auth.as_ref().filter(|a| !a.is_empty()) {
-        let malformed = || AuthError::MalformedAuth {
-            registry: registry.to_string(),
-            path: path.to_path_buf(),
-        };
+        let malformed = || AuthError::MalformedAuth { registry: registry.to_string(), path: path.to_path_buf() };
         let decoded = BASE64.decode(auth.trim()).map_err(|_| malformed())?;
         let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
         let (username, password) = decoded.split_once(':').ok_or_else(malformed)?;
-        return Ok(Some(Credentials::Basic {
-            username: username.to_string(),
-            password: password.to_string(),
-        }));
+        return Ok(Some(Credentials::Basic { username: username.to_string(), password: password.to_string() }));
     }
     Ok(match (&entry.username, &entry.password) {
-        (Some(username), Some(password)) if !username.is_empty() => Some(Credentials::Basic {
-            username: username.clone(),
-            password: password.clone(),
-        }),
+        (Some(username), Some(password)) if !username.is_empty() => {
+            Some(Credentials::Basic { username: username.clone(), password: password.clone() })
+        }
         _ => None,
     })
 }
@@ -208,16 +166,9 @@ struct HelperOutput {
 /// Runs `docker-credential-<helper> get` with the server address on stdin, per the
 /// docker-credential-helpers protocol.
 fn run_credential_helper(helper: &str, registry: &str) -> Result<Option<Credentials>, AuthError> {
-    let server = if canonical_host(registry) == "index.docker.io" {
-        DOCKER_HUB_SERVER
-    } else {
-        registry
-    };
-    let missing = |source| AuthError::HelperMissing {
-        helper: helper.to_string(),
-        registry: registry.to_string(),
-        source,
-    };
+    let server = if canonical_host(registry) == "index.docker.io" { DOCKER_HUB_SERVER } else { registry };
+    let missing =
+        |source| AuthError::HelperMissing { helper: helper.to_string(), registry: registry.to_string(), source };
     let failed = |message: String| AuthError::HelperFailed {
         helper: helper.to_string(),
         registry: registry.to_string(),
@@ -232,13 +183,9 @@ fn run_credential_helper(helper: &str, registry: &str) -> Result<Option<Credenti
         .spawn()
         .map_err(missing)?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(server.as_bytes())
-            .map_err(|error| failed(error.to_string()))?;
+        stdin.write_all(server.as_bytes()).map_err(|error| failed(error.to_string()))?;
     }
-    let output = child
-        .wait_with_output()
-        .map_err(|error| failed(error.to_string()))?;
+    let output = child.wait_with_output().map_err(|error| failed(error.to_string()))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         // The protocol's way of saying "no credentials stored": anonymous access, not an error.
@@ -246,24 +193,14 @@ fn run_credential_helper(helper: &str, registry: &str) -> Result<Option<Credenti
             return Ok(None);
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(failed(
-            format!("{} {}", stdout.trim(), stderr.trim())
-                .trim()
-                .to_string(),
-        ));
+        return Err(failed(format!("{} {}", stdout.trim(), stderr.trim()).trim().to_string()));
     }
-    let parsed: HelperOutput = serde_json::from_str(&stdout)
-        .map_err(|error| failed(format!("unexpected output ({error})")))?;
+    let parsed: HelperOutput =
+        serde_json::from_str(&stdout).map_err(|error| failed(format!("unexpected output ({error})")))?;
     if parsed.username == "<token>" {
-        return Err(AuthError::IdentityToken {
-            helper: helper.to_string(),
-            registry: registry.to_string(),
-        });
+        return Err(AuthError::IdentityToken { helper: helper.to_string(), registry: registry.to_string() });
     }
-    Ok(Some(Credentials::Basic {
-        username: parsed.username,
-        password: parsed.secret,
-    }))
+    Ok(Some(Credentials::Basic { username: parsed.username, password: parsed.secret }))
 }
 
 #[cfg(test)]
@@ -278,27 +215,20 @@ mod tests {
     }
 
     fn basic(username: &str, password: &str) -> Credentials {
-        Credentials::Basic {
-            username: username.to_string(),
-            password: password.to_string(),
-        }
+        Credentials::Basic { username: username.to_string(), password: password.to_string() }
     }
 
     #[test]
     fn auths_entry_with_base64_auth() {
         let dir = config_file(r#"{"auths":{"registry.example.com":{"auth":"dXNlcjpwYTpzcw=="}}}"#);
-        let found = credentials_in(&dir.path().join("config.json"), "registry.example.com")
-            .expect("parses");
+        let found = credentials_in(&dir.path().join("config.json"), "registry.example.com").expect("parses");
         assert_eq!(found, Some(basic("user", "pa:ss")));
     }
 
     #[test]
     fn auths_entry_with_username_password_and_url_key() {
-        let dir = config_file(
-            r#"{"auths":{"https://127.0.0.1:5000/v2/":{"username":"u","password":"p"}}}"#,
-        );
-        let found =
-            credentials_in(&dir.path().join("config.json"), "127.0.0.1:5000").expect("parses");
+        let dir = config_file(r#"{"auths":{"https://127.0.0.1:5000/v2/":{"username":"u","password":"p"}}}"#);
+        let found = credentials_in(&dir.path().join("config.json"), "127.0.0.1:5000").expect("parses");
         assert_eq!(found, Some(basic("u", "p")));
     }
 
@@ -313,47 +243,30 @@ mod tests {
     fn registry_token_becomes_bearer() {
         let dir = config_file(r#"{"auths":{"r.example":{"registrytoken":"tok"}}}"#);
         let found = credentials_in(&dir.path().join("config.json"), "r.example").expect("parses");
-        assert_eq!(
-            found.map(|c| c.authorization_header()),
-            Some("Bearer tok".to_string())
-        );
+        assert_eq!(found.map(|c| c.authorization_header()), Some("Bearer tok".to_string()));
     }
 
     #[test]
     fn unknown_registry_and_missing_file_are_anonymous() {
         let dir = config_file(r#"{"auths":{"r.example":{"auth":"YTpi"}}}"#);
-        assert_eq!(
-            credentials_in(&dir.path().join("config.json"), "other.example").expect("parses"),
-            None
-        );
-        assert_eq!(
-            credentials_in(&dir.path().join("absent.json"), "r.example").expect("no file"),
-            None
-        );
+        assert_eq!(credentials_in(&dir.path().join("config.json"), "other.example").expect("parses"), None);
+        assert_eq!(credentials_in(&dir.path().join("absent.json"), "r.example").expect("no file"), None);
     }
 
     #[test]
     fn malformed_config_and_auth_are_errors_that_say_what_to_do() {
         let dir = config_file("{not json");
-        let error =
-            credentials_in(&dir.path().join("config.json"), "r.example").expect_err("invalid JSON");
+        let error = credentials_in(&dir.path().join("config.json"), "r.example").expect_err("invalid JSON");
         assert!(error.to_string().contains("not valid JSON"), "{error}");
 
         let dir = config_file(r#"{"auths":{"r.example":{"auth":"bm9jb2xvbg=="}}}"#);
-        let error =
-            credentials_in(&dir.path().join("config.json"), "r.example").expect_err("no colon");
-        assert!(
-            error.to_string().contains("docker login r.example"),
-            "{error}"
-        );
+        let error = credentials_in(&dir.path().join("config.json"), "r.example").expect_err("no colon");
+        assert!(error.to_string().contains("docker login r.example"), "{error}");
     }
 
     #[test]
     fn basic_authorization_header() {
-        assert_eq!(
-            basic("user", "pass").authorization_header(),
-            "Basic dXNlcjpwYXNz"
-        );
+        assert_eq!(basic("user", "pass").authorization_header(), "Basic dXNlcjpwYXNz");
         assert!(!format!("{:?}", basic("user", "secret")).contains("secret"));
     }
 
@@ -361,31 +274,23 @@ mod tests {
     /// cannot race with another test reading them.
     #[test]
     fn docker_config_env_and_credential_helper() {
-        let dir = config_file(
-            r#"{"auths":{"plain.example":{"auth":"YTpi"}},"credHelpers":{"helped.example":"kilntest"}}"#,
-        );
+        let dir =
+            config_file(r#"{"auths":{"plain.example":{"auth":"YTpi"}},"credHelpers":{"helped.example":"kilntest"}}"#);
         let helper = dir.path().join("docker-credential-kilntest");
         std::fs::write(
             &helper,
             "#!/bin/sh\nread server\nif [ \"$server\" = helped.example ]; then\n  echo '{\"ServerURL\":\"helped.example\",\"Username\":\"hu\",\"Secret\":\"hs\"}'\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n",
         )
         .expect("write helper");
-        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755))
-            .expect("chmod helper");
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).expect("chmod helper");
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut paths = vec![dir.path().to_path_buf()];
         paths.extend(std::env::split_paths(&path));
         std::env::set_var("PATH", std::env::join_paths(paths).expect("join PATH"));
         std::env::set_var("DOCKER_CONFIG", dir.path());
 
-        assert_eq!(
-            credentials_for("plain.example").expect("auths entry"),
-            Some(basic("a", "b"))
-        );
-        assert_eq!(
-            credentials_for("helped.example").expect("helper answers"),
-            Some(basic("hu", "hs"))
-        );
+        assert_eq!(credentials_for("plain.example").expect("auths entry"), Some(basic("a", "b")));
+        assert_eq!(credentials_for("helped.example").expect("helper answers"), Some(basic("hu", "hs")));
         assert_eq!(credentials_for("nothing.example").expect("anonymous"), None);
     }
 }

@@ -14,12 +14,11 @@ pub(crate) fn sha256_digest(bytes: &[u8]) -> String {
 
 fn format_digest(hash: &[u8]) -> String {
     use std::fmt::Write as _;
-    hash.iter()
-        .fold(String::from(ALGORITHM_PREFIX), |mut out, byte| {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "{byte:02x}");
-            out
-        })
+    hash.iter().fold(String::from(ALGORITHM_PREFIX), |mut out, byte| {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
 }
 
 /// Where a blob with `digest` lives in a blob store: `<store>/sha256/<hex>`.
@@ -27,10 +26,7 @@ fn format_digest(hash: &[u8]) -> String {
 /// cannot make us write outside the store.
 pub(crate) fn blob_path(store: &Path, digest: &str) -> Option<PathBuf> {
     let hex = digest.strip_prefix(ALGORITHM_PREFIX)?;
-    let well_formed = hex.len() == 64
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let well_formed = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     well_formed.then(|| blob_dir(store).join(hex))
 }
 
@@ -48,20 +44,12 @@ pub(crate) struct HashingWriter<W> {
 
 impl<W> HashingWriter<W> {
     pub(crate) fn new(inner: W) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-            written: 0,
-        }
+        Self { inner, hasher: Sha256::new(), written: 0 }
     }
 
     /// The wrapped writer, the `sha256:<hex>` digest and the byte count of what was written.
     pub(crate) fn finish(self) -> (W, String, u64) {
-        (
-            self.inner,
-            format_digest(&self.hasher.finalize()),
-            self.written,
-        )
+        (self.inner, format_digest(&self.hasher.finalize()), self.written)
     }
 }
 
@@ -84,19 +72,13 @@ mod tests {
 
     #[test]
     fn digest_of_empty_input_is_the_well_known_one() {
-        assert_eq!(
-            sha256_digest(b""),
-            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_digest(b""), "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]
     fn hashing_writer_matches_one_shot_digest() {
         let mut writer = HashingWriter::new(Vec::new());
-        writer
-            .write_all(b"hello ")
-            .and_then(|()| writer.write_all(b"world"))
-            .expect("write to Vec");
+        writer.write_all(b"hello ").and_then(|()| writer.write_all(b"world")).expect("write to Vec");
         let (bytes, digest, size) = writer.finish();
         assert_eq!(bytes, b"hello world");
         assert_eq!(digest, sha256_digest(b"hello world"));
@@ -107,15 +89,9 @@ mod tests {
     fn blob_path_refuses_malformed_digests() {
         let store = Path::new("/cache");
         let hex = "a".repeat(64);
-        assert_eq!(
-            blob_path(store, &format!("sha256:{hex}")),
-            Some(PathBuf::from(format!("/cache/sha256/{hex}")))
-        );
+        assert_eq!(blob_path(store, &format!("sha256:{hex}")), Some(PathBuf::from(format!("/cache/sha256/{hex}"))));
         assert_eq!(blob_path(store, "sha256:../../etc/passwd"), None);
         assert_eq!(blob_path(store, &format!("sha512:{hex}")), None);
-        assert_eq!(
-            blob_path(store, &format!("sha256:{}", "A".repeat(64))),
-            None
-        );
+        assert_eq!(blob_path(store, &format!("sha256:{}", "A".repeat(64))), None);
     }
 }

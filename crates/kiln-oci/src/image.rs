@@ -18,17 +18,11 @@ pub struct Image {
 impl Image {
     /// Adds `layer` on top, keeping `rootfs.diff_ids` and `history` in step with `layers`.
     pub fn append_layer(&mut self, layer: LayerBlob, created_by: &str) {
-        self.config
-            .rootfs_mut()
-            .diff_ids_mut()
-            .push(layer.diff_id.clone());
+        self.config.rootfs_mut().diff_ids_mut().push(layer.diff_id.clone());
         let mut entry = History::default();
         entry.set_created(Some(HISTORY_CREATED.to_string()));
         entry.set_created_by(Some(created_by.to_string()));
-        self.config
-            .history_mut()
-            .get_or_insert_with(Vec::new)
-            .push(entry);
+        self.config.history_mut().get_or_insert_with(Vec::new).push(entry);
         self.layers.push(layer);
     }
 }
@@ -36,10 +30,7 @@ impl Image {
 /// A pulled image as the base of a new one (e.g. a builder on top of the build image).
 impl From<PulledImage> for Image {
     fn from(pulled: PulledImage) -> Self {
-        Self {
-            config: pulled.config,
-            layers: pulled.layers,
-        }
+        Self { config: pulled.config, layers: pulled.layers }
     }
 }
 
@@ -59,16 +50,10 @@ mod tests {
 
     #[test]
     fn append_layer_keeps_diff_ids_and_history_in_step() {
-        let mut image = Image {
-            config: ImageConfiguration::default(),
-            layers: Vec::new(),
-        };
+        let mut image = Image { config: ImageConfiguration::default(), layers: Vec::new() };
         image.append_layer(blob(1), "kiln: base");
         image.append_layer(blob(2), "kiln: app");
-        assert_eq!(
-            image.config.rootfs().diff_ids(),
-            &vec![blob(1).diff_id, blob(2).diff_id]
-        );
+        assert_eq!(image.config.rootfs().diff_ids(), &vec![blob(1).diff_id, blob(2).diff_id]);
         let history = image.config.history().as_ref().expect("history");
         assert_eq!(history.len(), 2);
         assert_eq!(history[1].created_by().as_deref(), Some("kiln: app"));

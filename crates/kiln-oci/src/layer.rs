@@ -61,10 +61,7 @@ pub enum LayerError {
     #[error("cannot read {path} for the layer: {source}; check that it exists and is readable")]
     ReadHost { path: PathBuf, source: io::Error },
     #[error("cannot walk {path} for the layer: {source}; check that it exists and is readable")]
-    Walk {
-        path: PathBuf,
-        source: walkdir::Error,
-    },
+    Walk { path: PathBuf, source: walkdir::Error },
     #[error("`{0}` is not a valid path inside a layer; use a relative path without `..`, e.g. `cnb/lifecycle`")]
     InvalidPath(String),
     #[error("cannot store the finished layer at {path}: {source}; check that the blob directory is writable")]
@@ -89,85 +86,46 @@ impl LayerWriter {
     /// When the blob directory or the temporary blob file cannot be created.
     pub fn new(blob_dir: &Path) -> Result<Self, LayerError> {
         let dir = crate::digest::blob_dir(blob_dir);
-        std::fs::create_dir_all(&dir).map_err(|source| LayerError::CreateBlobDir {
-            path: dir.clone(),
-            source,
-        })?;
-        let file = NamedTempFile::new_in(&dir)
-            .map_err(|source| LayerError::CreateBlobDir { path: dir, source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| LayerError::CreateBlobDir { path: dir.clone(), source })?;
+        let file = NamedTempFile::new_in(&dir).map_err(|source| LayerError::CreateBlobDir { path: dir, source })?;
         // GzBuilder without mtime or file name: the gzip header is the same on every run.
-        let gzip = GzBuilder::new().write(
-            HashingWriter::new(file),
-            Compression::new(COMPRESSION_LEVEL),
-        );
+        let gzip = GzBuilder::new().write(HashingWriter::new(file), Compression::new(COMPRESSION_LEVEL));
         let tar = tar::Builder::new(HashingWriter::new(gzip));
-        Ok(Self {
-            blob_dir: blob_dir.to_path_buf(),
-            tar,
-            inodes: HashMap::new(),
-        })
+        Ok(Self { blob_dir: blob_dir.to_path_buf(), tar, inodes: HashMap::new() })
     }
 
     /// # Errors
     /// When the path is invalid or writing fails.
-    pub fn add_directory(
-        &mut self,
-        path_in_layer: &str,
-        meta: EntryMeta,
-    ) -> Result<(), LayerError> {
+    pub fn add_directory(&mut self, path_in_layer: &str, meta: EntryMeta) -> Result<(), LayerError> {
         let path = layer_path(path_in_layer)?;
         let mut header = header(EntryType::Directory, meta, 0);
-        self.tar
-            .append_data(&mut header, path, io::empty())
-            .map_err(LayerError::Write)
+        self.tar.append_data(&mut header, path, io::empty()).map_err(LayerError::Write)
     }
 
     /// # Errors
     /// When the path is invalid or writing fails.
-    pub fn add_file(
-        &mut self,
-        path_in_layer: &str,
-        contents: &[u8],
-        meta: EntryMeta,
-    ) -> Result<(), LayerError> {
+    pub fn add_file(&mut self, path_in_layer: &str, contents: &[u8], meta: EntryMeta) -> Result<(), LayerError> {
         let path = layer_path(path_in_layer)?;
         let mut header = header(EntryType::Regular, meta, contents.len() as u64);
-        self.tar
-            .append_data(&mut header, path, contents)
-            .map_err(LayerError::Write)
+        self.tar.append_data(&mut header, path, contents).map_err(LayerError::Write)
     }
 
     /// Adds the contents of `host_path` (streamed, not loaded into memory) with the given meta.
     ///
     /// # Errors
     /// When the path is invalid, the host file cannot be read or writing fails.
-    pub fn add_host_file(
-        &mut self,
-        path_in_layer: &str,
-        host_path: &Path,
-        meta: EntryMeta,
-    ) -> Result<(), LayerError> {
+    pub fn add_host_file(&mut self, path_in_layer: &str, host_path: &Path, meta: EntryMeta) -> Result<(), LayerError> {
         let path = layer_path(path_in_layer)?;
-        let read_error = |source| LayerError::ReadHost {
-            path: host_path.to_path_buf(),
-            source,
-        };
+        let read_error = |source| LayerError::ReadHost { path: host_path.to_path_buf(), source };
         let file = File::open(host_path).map_err(read_error)?;
         let size = file.metadata().map_err(read_error)?.len();
         let mut header = header(EntryType::Regular, meta, size);
-        self.tar
-            .append_data(&mut header, path, file)
-            .map_err(LayerError::Write)
+        self.tar.append_data(&mut header, path, file).map_err(LayerError::Write)
     }
 
     /// # Errors
     /// When the path is invalid or writing fails.
-    pub fn add_symlink(
-        &mut self,
-        path_in_layer: &str,
-        target: &str,
-        meta: EntryMeta,
-    ) -> Result<(), LayerError> {
+    pub fn add_symlink(&mut self, path_in_layer: &str, target: &str, meta: EntryMeta) -> Result<(), LayerError> {
         self.add_link(EntryType::Symlink, path_in_layer, target, meta)
     }
 
@@ -175,12 +133,7 @@ impl LayerWriter {
     ///
     /// # Errors
     /// When a path is invalid or writing fails.
-    pub fn add_hardlink(
-        &mut self,
-        path_in_layer: &str,
-        target: &str,
-        meta: EntryMeta,
-    ) -> Result<(), LayerError> {
+    pub fn add_hardlink(&mut self, path_in_layer: &str, target: &str, meta: EntryMeta) -> Result<(), LayerError> {
         self.add_link(EntryType::Link, path_in_layer, &layer_path(target)?, meta)
     }
 
@@ -193,9 +146,7 @@ impl LayerWriter {
     ) -> Result<(), LayerError> {
         let path = layer_path(path_in_layer)?;
         let mut header = header(kind, meta, 0);
-        self.tar
-            .append_link(&mut header, path, target)
-            .map_err(LayerError::Write)
+        self.tar.append_link(&mut header, path, target).map_err(LayerError::Write)
     }
 
     /// Adds `host_dir` and everything below it at `path_in_layer` (`""` for the layer root),
@@ -205,59 +156,33 @@ impl LayerWriter {
     ///
     /// # Errors
     /// When the tree cannot be read or writing fails.
-    pub fn add_tree(
-        &mut self,
-        host_dir: &Path,
-        path_in_layer: &str,
-        ownership: Ownership,
-    ) -> Result<(), LayerError> {
+    pub fn add_tree(&mut self, host_dir: &Path, path_in_layer: &str, ownership: Ownership) -> Result<(), LayerError> {
         let prefix = path_in_layer.trim_matches('/');
-        for entry in walkdir::WalkDir::new(host_dir)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|source| LayerError::Walk {
-                path: host_dir.to_path_buf(),
-                source,
-            })?;
+        for entry in walkdir::WalkDir::new(host_dir).follow_links(false).sort_by_file_name() {
+            let entry = entry.map_err(|source| LayerError::Walk { path: host_dir.to_path_buf(), source })?;
             let relative = entry.path().strip_prefix(host_dir).unwrap_or(entry.path());
-            let relative = relative
-                .to_str()
-                .ok_or_else(|| LayerError::InvalidPath(relative.display().to_string()))?;
+            let relative = relative.to_str().ok_or_else(|| LayerError::InvalidPath(relative.display().to_string()))?;
             let path = match (prefix.is_empty(), relative.is_empty()) {
                 (true, true) => continue, // The layer root itself has no entry.
                 (true, false) => relative.to_string(),
                 (false, true) => prefix.to_string(),
                 (false, false) => format!("{prefix}/{relative}"),
             };
-            let read_error = |source| LayerError::ReadHost {
-                path: entry.path().to_path_buf(),
-                source,
-            };
-            let metadata = entry.metadata().map_err(|source| LayerError::Walk {
-                path: entry.path().to_path_buf(),
-                source,
-            })?;
+            let read_error = |source| LayerError::ReadHost { path: entry.path().to_path_buf(), source };
+            let metadata =
+                entry.metadata().map_err(|source| LayerError::Walk { path: entry.path().to_path_buf(), source })?;
             let meta = match ownership {
-                Ownership::Preserve => EntryMeta {
-                    mode: metadata.mode() & 0o7777,
-                    uid: metadata.uid(),
-                    gid: metadata.gid(),
-                },
-                Ownership::Set { uid, gid } => EntryMeta {
-                    mode: metadata.mode() & 0o7777,
-                    uid,
-                    gid,
-                },
+                Ownership::Preserve => {
+                    EntryMeta { mode: metadata.mode() & 0o7777, uid: metadata.uid(), gid: metadata.gid() }
+                }
+                Ownership::Set { uid, gid } => EntryMeta { mode: metadata.mode() & 0o7777, uid, gid },
             };
             let file_type = entry.file_type();
             if file_type.is_dir() {
                 self.add_directory(&path, meta)?;
             } else if file_type.is_symlink() {
                 let target = std::fs::read_link(entry.path()).map_err(read_error)?;
-                let target = target
-                    .to_str()
-                    .ok_or_else(|| LayerError::InvalidPath(target.display().to_string()))?;
+                let target = target.to_str().ok_or_else(|| LayerError::InvalidPath(target.display().to_string()))?;
                 self.add_symlink(&path, target, meta)?;
             } else if file_type.is_file() {
                 if metadata.nlink() > 1 {
@@ -285,18 +210,9 @@ impl LayerWriter {
         let compressed = gzip.finish().map_err(LayerError::Write)?;
         let (mut file, digest, size) = compressed.finish();
         file.flush().map_err(LayerError::Write)?;
-        let path = blob_path(&self.blob_dir, &digest)
-            .ok_or_else(|| LayerError::InvalidPath(digest.clone()))?;
-        file.persist(&path).map_err(|error| LayerError::Persist {
-            path: path.clone(),
-            source: error.error,
-        })?;
-        Ok(LayerBlob {
-            path,
-            digest,
-            diff_id,
-            size,
-        })
+        let path = blob_path(&self.blob_dir, &digest).ok_or_else(|| LayerError::InvalidPath(digest.clone()))?;
+        file.persist(&path).map_err(|error| LayerError::Persist { path: path.clone(), source: error.error })?;
+        Ok(LayerBlob { path, digest, diff_id, size })
     }
 }
 
@@ -334,16 +250,8 @@ mod tests {
     use std::io::Read as _;
     use std::os::unix::fs::PermissionsExt as _;
 
-    const ROOT_DIR: EntryMeta = EntryMeta {
-        mode: 0o755,
-        uid: 0,
-        gid: 0,
-    };
-    const CNB_FILE: EntryMeta = EntryMeta {
-        mode: 0o644,
-        uid: 1000,
-        gid: 1000,
-    };
+    const ROOT_DIR: EntryMeta = EntryMeta { mode: 0o755, uid: 0, gid: 0 };
+    const CNB_FILE: EntryMeta = EntryMeta { mode: 0o644, uid: 1000, gid: 1000 };
 
     struct ListedEntry {
         path: String,
@@ -356,9 +264,7 @@ mod tests {
     }
 
     fn list(blob: &LayerBlob) -> Vec<ListedEntry> {
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
-            File::open(&blob.path).expect("blob exists"),
-        ));
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(File::open(&blob.path).expect("blob exists")));
         archive
             .entries()
             .expect("tar")
@@ -371,10 +277,7 @@ mod tests {
                     mode: header.mode().expect("mode"),
                     uid: header.uid().expect("uid"),
                     mtime: header.mtime().expect("mtime"),
-                    link: entry
-                        .link_name()
-                        .expect("link")
-                        .map(|l| l.display().to_string()),
+                    link: entry.link_name().expect("link").map(|l| l.display().to_string()),
                     uname_empty: header.username_bytes().is_none_or(<[u8]>::is_empty),
                 }
             })
@@ -387,8 +290,7 @@ mod tests {
         std::fs::create_dir_all(root.join("b/inner")).expect("mkdir");
         std::fs::write(root.join("b/inner/z.txt"), "z").expect("write");
         std::fs::write(root.join("a.txt"), "a").expect("write");
-        std::fs::set_permissions(root.join("a.txt"), std::fs::Permissions::from_mode(0o4755))
-            .expect("chmod");
+        std::fs::set_permissions(root.join("a.txt"), std::fs::Permissions::from_mode(0o4755)).expect("chmod");
         std::fs::hard_link(root.join("a.txt"), root.join("c-hardlink")).expect("hardlink");
         std::os::unix::fs::symlink("a.txt", root.join("d-symlink")).expect("symlink");
         dir
@@ -397,19 +299,8 @@ mod tests {
     fn write_sample(blob_dir: &Path, tree: &Path) -> LayerBlob {
         let mut writer = LayerWriter::new(blob_dir).expect("writer");
         writer.add_directory("/cnb", ROOT_DIR).expect("dir");
-        writer
-            .add_file("cnb/order.toml", b"[[order]]\n", CNB_FILE)
-            .expect("file");
-        writer
-            .add_tree(
-                tree,
-                "cnb/tree",
-                Ownership::Set {
-                    uid: 1000,
-                    gid: 1000,
-                },
-            )
-            .expect("tree");
+        writer.add_file("cnb/order.toml", b"[[order]]\n", CNB_FILE).expect("file");
+        writer.add_tree(tree, "cnb/tree", Ownership::Set { uid: 1000, gid: 1000 }).expect("tree");
         writer.finish().expect("finish")
     }
 
@@ -431,13 +322,7 @@ mod tests {
         assert_eq!(first.diff_id, second.diff_id);
         assert_eq!(first.size, second.size);
         assert_ne!(first.digest, first.diff_id);
-        assert_eq!(
-            first.path,
-            first_store
-                .path()
-                .join("sha256")
-                .join(&first.digest["sha256:".len()..])
-        );
+        assert_eq!(first.path, first_store.path().join("sha256").join(&first.digest["sha256:".len()..]));
         let on_disk = std::fs::read(&first.path).expect("blob");
         assert_eq!(crate::digest::sha256_digest(&on_disk), first.digest);
         assert_eq!(on_disk.len() as u64, first.size);
@@ -463,18 +348,13 @@ mod tests {
                 "cnb/tree/d-symlink",
             ]
         );
-        assert!(entries
-            .iter()
-            .all(|e| e.mtime == LAYER_MTIME && e.uname_empty));
+        assert!(entries.iter().all(|e| e.mtime == LAYER_MTIME && e.uname_empty));
         let by_path = |p: &str| entries.iter().find(|e| e.path == p).expect("entry present");
         assert_eq!(by_path("cnb").uid, 0);
         assert_eq!(by_path("cnb/tree/a.txt").uid, 1000);
         assert_eq!(by_path("cnb/tree/a.txt").mode, 0o4755, "setuid bit kept");
         assert_eq!(by_path("cnb/tree/c-hardlink").kind, EntryType::Link);
-        assert_eq!(
-            by_path("cnb/tree/c-hardlink").link.as_deref(),
-            Some("cnb/tree/a.txt")
-        );
+        assert_eq!(by_path("cnb/tree/c-hardlink").link.as_deref(), Some("cnb/tree/a.txt"));
         assert_eq!(by_path("cnb/tree/d-symlink").kind, EntryType::Symlink);
         assert_eq!(by_path("cnb/tree/d-symlink").link.as_deref(), Some("a.txt"));
     }
@@ -485,19 +365,10 @@ mod tests {
         let host = store.path().join("host.bin");
         std::fs::write(&host, vec![7u8; 100_000]).expect("write");
         let mut writer = LayerWriter::new(store.path()).expect("writer");
-        writer
-            .add_host_file("big.bin", &host, CNB_FILE)
-            .expect("host file");
+        writer.add_host_file("big.bin", &host, CNB_FILE).expect("host file");
         let blob = writer.finish().expect("finish");
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
-            File::open(&blob.path).expect("blob"),
-        ));
-        let mut entry = archive
-            .entries()
-            .expect("tar")
-            .next()
-            .expect("one entry")
-            .expect("entry");
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(File::open(&blob.path).expect("blob")));
+        let mut entry = archive.entries().expect("tar").next().expect("one entry").expect("entry");
         let mut contents = Vec::new();
         entry.read_to_end(&mut contents).expect("read");
         assert_eq!(contents, vec![7u8; 100_000]);
@@ -507,9 +378,7 @@ mod tests {
     fn escaping_and_empty_paths_are_refused() {
         let store = tempfile::tempdir().expect("tempdir");
         let mut writer = LayerWriter::new(store.path()).expect("writer");
-        let error = writer
-            .add_file("../etc/passwd", b"x", CNB_FILE)
-            .expect_err("escape");
+        let error = writer.add_file("../etc/passwd", b"x", CNB_FILE).expect_err("escape");
         assert!(error.to_string().contains("without `..`"), "{error}");
         assert!(writer.add_directory("/", ROOT_DIR).is_err());
         assert_eq!(layer_path("/a/./b/").expect("valid"), "a/b");

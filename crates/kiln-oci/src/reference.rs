@@ -25,10 +25,7 @@ impl FromStr for ImageRef {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         s.parse::<Reference>()
             .map(Self)
-            .map_err(|error| ReferenceError::Invalid {
-                reference: s.to_string(),
-                reason: error.to_string(),
-            })
+            .map_err(|error| ReferenceError::Invalid { reference: s.to_string(), reason: error.to_string() })
     }
 }
 
@@ -67,12 +64,7 @@ impl ImageRef {
     pub fn with_digest(&self, digest: &str) -> ImageRef {
         let (registry, repository) = (self.registry().to_string(), self.repository().to_string());
         Self(match self.tag() {
-            Some(tag) => Reference::with_tag_and_digest(
-                registry,
-                repository,
-                tag.to_string(),
-                digest.to_string(),
-            ),
+            Some(tag) => Reference::with_tag_and_digest(registry, repository, tag.to_string(), digest.to_string()),
             None => Reference::with_digest(registry, repository, digest.to_string()),
         })
     }
@@ -80,11 +72,7 @@ impl ImageRef {
     /// The same repository at `tag`, without any digest.
     #[must_use]
     pub fn with_tag(&self, tag: &str) -> ImageRef {
-        Self(Reference::with_tag(
-            self.registry().to_string(),
-            self.repository().to_string(),
-            tag.to_string(),
-        ))
+        Self(Reference::with_tag(self.registry().to_string(), self.repository().to_string(), tag.to_string()))
     }
 
     /// Whether the registry is on this machine (127.0.0.0/8, `localhost` or `[::1]`), which is
@@ -154,10 +142,7 @@ mod tests {
         let pinned = r.with_digest(DIGEST);
         assert_eq!(pinned.digest(), Some(DIGEST));
         assert_eq!(pinned.tag(), Some("1"));
-        assert_eq!(
-            pinned.to_string(),
-            format!("127.0.0.1:5000/apps/hello:1@{DIGEST}")
-        );
+        assert_eq!(pinned.to_string(), format!("127.0.0.1:5000/apps/hello:1@{DIGEST}"));
 
         let retagged = pinned.with_tag("2");
         assert_eq!(retagged.tag(), Some("2"));
@@ -167,13 +152,8 @@ mod tests {
 
     #[test]
     fn invalid_references_are_refused_with_the_expected_form() {
-        let error = "apps/hello world:1"
-            .parse::<ImageRef>()
-            .expect_err("spaces are invalid");
-        assert!(
-            error.to_string().contains("registry/repository[:tag]"),
-            "{error}"
-        );
+        let error = "apps/hello world:1".parse::<ImageRef>().expect_err("spaces are invalid");
+        assert!(error.to_string().contains("registry/repository[:tag]"), "{error}");
         assert!("".parse::<ImageRef>().is_err());
     }
 

@@ -57,52 +57,24 @@ pub struct PushedImage {
 pub enum RegistryError {
     #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error(
-        "cannot set up an HTTP client for {registry}: {source}; check the system TLS configuration"
-    )]
-    Client {
-        registry: String,
-        source: OciDistributionError,
-    },
+    #[error("cannot set up an HTTP client for {registry}: {source}; check the system TLS configuration")]
+    Client { registry: String, source: OciDistributionError },
     #[error("could not {operation} {reference}: {source}; check that the image exists, the registry is reachable, and your credentials (`docker login`) allow it")]
-    Request {
-        operation: &'static str,
-        reference: String,
-        source: OciDistributionError,
-    },
+    Request { operation: &'static str, reference: String, source: OciDistributionError },
     #[error("{reference} is a multi-platform index without a linux/amd64 image; use an image built for linux/amd64")]
     NoLinuxAmd64 { reference: String },
     #[error("the manifest of {reference} is not a valid OCI or Docker v2 image manifest ({reason}); push the image again with an OCI-compliant tool")]
     InvalidManifest { reference: String, reason: String },
     #[error("the config of {reference} is not a valid OCI image config ({source}); push the image again with an OCI-compliant tool")]
-    InvalidConfig {
-        reference: String,
-        source: serde_json::Error,
-    },
+    InvalidConfig { reference: String, source: serde_json::Error },
     #[error("layer {digest} of {reference} has media type {media_type}, but kiln only handles gzip-compressed tar layers; rebuild the image with gzip layers")]
-    UnsupportedLayer {
-        reference: String,
-        digest: String,
-        media_type: String,
-    },
+    UnsupportedLayer { reference: String, digest: String, media_type: String },
     #[error("{reference} has {layers} layers but its config lists {diff_ids} diff IDs; the image is inconsistent, rebuild it")]
-    LayerCountMismatch {
-        reference: String,
-        layers: usize,
-        diff_ids: usize,
-    },
-    #[error(
-        "cannot write the blob cache at {path}: {source}; check free space and permissions there"
-    )]
-    BlobCache {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    LayerCountMismatch { reference: String, layers: usize, diff_ids: usize },
+    #[error("cannot write the blob cache at {path}: {source}; check free space and permissions there")]
+    BlobCache { path: PathBuf, source: std::io::Error },
     #[error("cannot read layer blob {path}: {source}; the blob was removed after the layer was written, write the layer again")]
-    ReadLayer {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ReadLayer { path: PathBuf, source: std::io::Error },
 }
 
 /// A registry client. Cheap to clone; clones share connections and tokens.
@@ -124,10 +96,7 @@ struct Session<'a> {
 impl Registry {
     #[must_use]
     pub fn new(options: RegistryOptions) -> Self {
-        Self {
-            options,
-            clients: Arc::default(),
-        }
+        Self { options, clients: Arc::default() }
     }
 
     /// The digest of the image manifest `reference` names (the linux/amd64 entry of an index).
@@ -187,11 +156,7 @@ impl Registry {
     /// On registry failures other than an unknown repository.
     pub async fn tags(&self, repository: &ImageRef) -> Result<Vec<String>, RegistryError> {
         let session = self.session(repository).await?;
-        match session
-            .client
-            .list_tags(session.oci_reference(), &session.auth, None, None)
-            .await
-        {
+        match session.client.list_tags(session.oci_reference(), &session.auth, None, None).await {
             Ok(response) => Ok(response.tags),
             Err(error) if is_unknown_repository(&error) => Ok(Vec::new()),
             Err(source) => Err(session.request_error("list the tags of", source)),
@@ -201,20 +166,12 @@ impl Registry {
     async fn session<'a>(&self, reference: &'a ImageRef) -> Result<Session<'a>, RegistryError> {
         let client = self.client_for(reference)?;
         let auth = match auth::credentials_for(reference.registry())? {
-            Some(Credentials::Basic { username, password }) => {
-                RegistryAuth::Basic(username, password)
-            }
+            Some(Credentials::Basic { username, password }) => RegistryAuth::Basic(username, password),
             Some(Credentials::Bearer { token }) => RegistryAuth::Bearer(token),
             None => RegistryAuth::Anonymous,
         };
-        client
-            .store_auth_if_needed(reference.as_reference().resolve_registry(), &auth)
-            .await;
-        Ok(Session {
-            client,
-            auth,
-            reference,
-        })
+        client.store_auth_if_needed(reference.as_reference().resolve_registry(), &auth).await;
+        Ok(Session { client, auth, reference })
     }
 
     fn client_for(&self, reference: &ImageRef) -> Result<Client, RegistryError> {
@@ -229,10 +186,8 @@ impl Registry {
             use_monolithic_push: true,
             ..ClientConfig::default()
         };
-        let client = Client::try_from(config).map_err(|source| RegistryError::Client {
-            registry: host.clone(),
-            source,
-        })?;
+        let client =
+            Client::try_from(config).map_err(|source| RegistryError::Client { registry: host.clone(), source })?;
         clients.insert(host, client.clone());
         Ok(client)
     }
@@ -258,25 +213,16 @@ impl Session<'_> {
         self.reference.as_reference()
     }
 
-    fn request_error(
-        &self,
-        operation: &'static str,
-        source: OciDistributionError,
-    ) -> RegistryError {
-        RegistryError::Request {
-            operation,
-            reference: self.reference.to_string(),
-            source,
-        }
+    fn request_error(&self, operation: &'static str, source: OciDistributionError) -> RegistryError {
+        RegistryError::Request { operation, reference: self.reference.to_string(), source }
     }
 }
 
 fn is_unknown_repository(error: &OciDistributionError) -> bool {
     match error {
-        OciDistributionError::RegistryError { envelope, .. } => envelope
-            .errors
-            .iter()
-            .any(|e| matches!(e.code, OciErrorCode::NameUnknown)),
+        OciDistributionError::RegistryError { envelope, .. } => {
+            envelope.errors.iter().any(|e| matches!(e.code, OciErrorCode::NameUnknown))
+        }
         OciDistributionError::ServerError { code, .. } => *code == 404,
         _ => false,
     }
@@ -287,9 +233,8 @@ mod tests {
     use super::*;
 
     fn protocol(insecure: &[&str], reference: &str) -> ClientProtocol {
-        let registry = Registry::new(RegistryOptions {
-            insecure_registries: insecure.iter().map(ToString::to_string).collect(),
-        });
+        let registry =
+            Registry::new(RegistryOptions { insecure_registries: insecure.iter().map(ToString::to_string).collect() });
         registry.protocol_for(&reference.parse().expect("reference"))
     }
 
@@ -298,17 +243,8 @@ mod tests {
         let http = |host: &str| ClientProtocol::HttpsExcept(vec![host.to_string()]);
         assert_eq!(protocol(&[], "127.0.0.1:5000/a:1"), http("127.0.0.1:5000"));
         assert_eq!(protocol(&[], "localhost:5000/a:1"), http("localhost:5000"));
-        assert_eq!(
-            protocol(&[], "registry.internal:5000/a:1"),
-            ClientProtocol::Https
-        );
-        assert_eq!(
-            protocol(&["registry.internal:5000"], "registry.internal:5000/a:1"),
-            http("registry.internal:5000")
-        );
-        assert_eq!(
-            protocol(&["registry.internal:5000"], "other.internal/a:1"),
-            ClientProtocol::Https
-        );
+        assert_eq!(protocol(&[], "registry.internal:5000/a:1"), ClientProtocol::Https);
+        assert_eq!(protocol(&["registry.internal:5000"], "registry.internal:5000/a:1"), http("registry.internal:5000"));
+        assert_eq!(protocol(&["registry.internal:5000"], "other.internal/a:1"), ClientProtocol::Https);
     }
 }

@@ -21,13 +21,13 @@ const MAX_SYMLINK_HOPS: usize = 40;
 pub enum UnpackError {
     #[error("{0} already exists; remove it or unpack somewhere else")]
     DestinationExists(PathBuf),
-    #[error(
-        "{0} cannot be an unpack destination; name a directory path such as /var/lib/kiln/rootfs"
-    )]
+    #[error("{0} cannot be an unpack destination; name a directory path such as /var/lib/kiln/rootfs")]
     InvalidDestination(PathBuf),
     #[error("cannot read layer {path}: {source}; the blob may be damaged, delete it and pull the image again")]
     ReadLayer { path: PathBuf, source: io::Error },
-    #[error("layer {layer} contains `{path}`, which points outside the root filesystem; refusing to unpack an unsafe image")]
+    #[error(
+        "layer {layer} contains `{path}`, which points outside the root filesystem; refusing to unpack an unsafe image"
+    )]
     EscapingPath { layer: String, path: String },
     #[error("layer {layer}: resolving `{path}` follows more than 40 symlinks; the image is broken, rebuild it")]
     SymlinkLoop { layer: String, path: String },
@@ -47,27 +47,15 @@ pub fn unpack(layers: &[LayerBlob], dest: &Path) -> Result<(), UnpackError> {
     let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) else {
         return Err(UnpackError::InvalidDestination(dest.to_path_buf()));
     };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
+    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
     let mut prefix = OsString::from(".");
     prefix.push(name);
     prefix.push(".unpack-");
-    let mut temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .tempdir_in(parent)
-        .map_err(write_error(parent))?;
+    let mut temp = tempfile::Builder::new().prefix(&prefix).tempdir_in(parent).map_err(write_error(parent))?;
     // A root filesystem's top directory is world-readable, unlike a fresh temporary directory.
-    fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o755))
-        .map_err(write_error(temp.path()))?;
+    fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o755)).map_err(write_error(temp.path()))?;
     for layer in layers {
-        LayerApplier {
-            layer,
-            root: temp.path(),
-        }
-        .apply()?;
+        LayerApplier { layer, root: temp.path() }.apply()?;
     }
     fs::rename(temp.path(), dest).map_err(write_error(dest))?;
     // The directory now lives at `dest`; nothing is left for the guard to clean up.
@@ -91,10 +79,7 @@ impl LayerApplier<'_> {
     /// Whiteouts only hide what lower layers wrote, so they are all applied before any entry of
     /// this layer is written, whatever their order in the tar.
     fn apply(&self) -> Result<(), UnpackError> {
-        let root_is_empty = fs::read_dir(self.root)
-            .map_err(write_error(self.root))?
-            .next()
-            .is_none();
+        let root_is_empty = fs::read_dir(self.root).map_err(write_error(self.root))?.next().is_none();
         if !root_is_empty {
             self.each_entry(|path, _| match whiteout(path) {
                 Some(whiteout) => self.apply_whiteout(&whiteout),
@@ -109,22 +94,13 @@ impl LayerApplier<'_> {
 
     fn each_entry(
         &self,
-        mut visit: impl FnMut(
-            &Path,
-            &mut tar::Entry<'_, GzDecoder<BufReader<File>>>,
-        ) -> Result<(), UnpackError>,
+        mut visit: impl FnMut(&Path, &mut tar::Entry<'_, GzDecoder<BufReader<File>>>) -> Result<(), UnpackError>,
     ) -> Result<(), UnpackError> {
         let file = File::open(&self.layer.path).map_err(|source| self.read_error(source))?;
         let mut archive = Archive::new(GzDecoder::new(BufReader::new(file)));
-        for entry in archive
-            .entries()
-            .map_err(|source| self.read_error(source))?
-        {
+        for entry in archive.entries().map_err(|source| self.read_error(source))? {
             let mut entry = entry.map_err(|source| self.read_error(source))?;
-            let raw_path = entry
-                .path()
-                .map_err(|source| self.read_error(source))?
-                .into_owned();
+            let raw_path = entry.path().map_err(|source| self.read_error(source))?.into_owned();
             let path = self.relative(&raw_path)?;
             visit(&path, &mut entry)?;
         }
@@ -147,28 +123,17 @@ impl LayerApplier<'_> {
         }
     }
 
-    fn extract(
-        &self,
-        path: &Path,
-        entry: &mut tar::Entry<'_, GzDecoder<BufReader<File>>>,
-    ) -> Result<(), UnpackError> {
+    fn extract(&self, path: &Path, entry: &mut tar::Entry<'_, GzDecoder<BufReader<File>>>) -> Result<(), UnpackError> {
         let header = entry.header();
         let kind = header.entry_type();
         let mode = header.mode().map_err(|source| self.read_error(source))? & 0o7777;
         let uid = header.uid().ok().and_then(|id| u32::try_from(id).ok());
         let gid = header.gid().ok().and_then(|id| u32::try_from(id).ok());
-        let link_name = entry
-            .link_name()
-            .map_err(|source| self.read_error(source))?
-            .map(std::borrow::Cow::into_owned);
+        let link_name = entry.link_name().map_err(|source| self.read_error(source))?.map(std::borrow::Cow::into_owned);
 
         if path.as_os_str().is_empty() {
             // An entry for the root itself ("./") only carries the root's owner and mode.
-            return if kind.is_dir() {
-                Self::set_owner_and_mode(self.root, uid, gid, mode)
-            } else {
-                Ok(())
-            };
+            return if kind.is_dir() { Self::set_owner_and_mode(self.root, uid, gid, mode) } else { Ok(()) };
         }
         let target = self.resolve(path, false)?;
         if let Some(parent) = target.parent() {
@@ -210,12 +175,7 @@ impl LayerApplier<'_> {
     }
 
     /// chown before chmod: changing the owner clears setuid and setgid bits.
-    fn set_owner_and_mode(
-        path: &Path,
-        uid: Option<u32>,
-        gid: Option<u32>,
-        mode: u32,
-    ) -> Result<(), UnpackError> {
+    fn set_owner_and_mode(path: &Path, uid: Option<u32>, gid: Option<u32>, mode: u32) -> Result<(), UnpackError> {
         chown(path, uid, gid).map_err(write_error(path))?;
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(write_error(path))
     }
@@ -250,11 +210,7 @@ impl LayerApplier<'_> {
             }
             let candidate = self.root.join(&resolved).join(&part);
             let follow = !pending.is_empty() || follow_last;
-            if follow
-                && candidate
-                    .symlink_metadata()
-                    .is_ok_and(|m| m.file_type().is_symlink())
-            {
+            if follow && candidate.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
                 hops += 1;
                 if hops > MAX_SYMLINK_HOPS {
                     return Err(UnpackError::SymlinkLoop {
@@ -277,17 +233,11 @@ impl LayerApplier<'_> {
     }
 
     fn read_error(&self, source: io::Error) -> UnpackError {
-        UnpackError::ReadLayer {
-            path: self.layer.path.clone(),
-            source,
-        }
+        UnpackError::ReadLayer { path: self.layer.path.clone(), source }
     }
 
     fn escaping(&self, path: &Path) -> UnpackError {
-        UnpackError::EscapingPath {
-            layer: self.layer.digest.clone(),
-            path: path.display().to_string(),
-        }
+        UnpackError::EscapingPath { layer: self.layer.digest.clone(), path: path.display().to_string() }
     }
 }
 
@@ -297,16 +247,12 @@ fn whiteout(path: &Path) -> Option<Whiteout> {
     if name == OPAQUE_WHITEOUT {
         Some(Whiteout::Opaque(parent.to_path_buf()))
     } else {
-        name.strip_prefix(WHITEOUT_PREFIX)
-            .map(|hidden| Whiteout::Remove(parent.join(hidden)))
+        name.strip_prefix(WHITEOUT_PREFIX).map(|hidden| Whiteout::Remove(parent.join(hidden)))
     }
 }
 
 fn write_error(path: &Path) -> impl Fn(io::Error) -> UnpackError + '_ {
-    move |source| UnpackError::Write {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| UnpackError::Write { path: path.to_path_buf(), source }
 }
 
 /// Removes whatever is at `path` (a directory with its contents); nothing there is fine.
@@ -326,25 +272,14 @@ mod tests {
     use crate::layer::{EntryMeta, LayerWriter};
     use std::os::unix::fs::MetadataExt as _;
 
-    const DIR: EntryMeta = EntryMeta {
-        mode: 0o755,
-        uid: 0,
-        gid: 0,
-    };
-    const FILE: EntryMeta = EntryMeta {
-        mode: 0o644,
-        uid: 1000,
-        gid: 1000,
-    };
+    const DIR: EntryMeta = EntryMeta { mode: 0o755, uid: 0, gid: 0 };
+    const FILE: EntryMeta = EntryMeta { mode: 0o644, uid: 1000, gid: 1000 };
 
     /// A layer built entry by entry with raw names, so tests can write what `LayerWriter` refuses.
     fn raw_layer(store: &Path, entries: &[(&str, EntryType, &str)]) -> LayerBlob {
         let path = store.join(format!("raw-{}", entries.len()));
         let file = File::create(&path).expect("create layer");
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-            file,
-            flate2::Compression::fast(),
-        ));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
         for (name, kind, link) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_entry_type(*kind);
@@ -356,34 +291,20 @@ mod tests {
             header.set_cksum();
             builder.append(&header, io::empty()).expect("append");
         }
-        builder
-            .into_inner()
-            .and_then(flate2::write::GzEncoder::finish)
-            .expect("finish");
-        LayerBlob {
-            path,
-            digest: "sha256:test".to_string(),
-            diff_id: String::new(),
-            size: 0,
-        }
+        builder.into_inner().and_then(flate2::write::GzEncoder::finish).expect("finish");
+        LayerBlob { path, digest: "sha256:test".to_string(), diff_id: String::new(), size: 0 }
     }
 
     fn assert_refused(result: Result<(), UnpackError>, dest: &Path) {
         let error = result.expect_err("unsafe layer refused");
         assert!(matches!(error, UnpackError::EscapingPath { .. }), "{error}");
-        assert!(
-            !dest.exists(),
-            "a failed unpack leaves nothing at the destination"
-        );
+        assert!(!dest.exists(), "a failed unpack leaves nothing at the destination");
         let leftovers: Vec<_> = fs::read_dir(dest.parent().expect("parent"))
             .expect("list")
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().contains(".unpack-"))
             .collect();
-        assert!(
-            leftovers.is_empty(),
-            "no temporary directory is left behind"
-        );
+        assert!(leftovers.is_empty(), "no temporary directory is left behind");
     }
 
     #[test]
@@ -398,10 +319,7 @@ mod tests {
     #[test]
     fn hardlinks_outside_the_root_are_refused() {
         let work = tempfile::tempdir().expect("tempdir");
-        let layer = raw_layer(
-            work.path(),
-            &[("passwd", EntryType::Link, "../../etc/passwd")],
-        );
+        let layer = raw_layer(work.path(), &[("passwd", EntryType::Link, "../../etc/passwd")]);
         let dest = work.path().join("rootfs");
         assert_refused(unpack(&[layer], &dest), &dest);
     }
@@ -416,11 +334,7 @@ mod tests {
         let layer = raw_layer(
             work.path(),
             &[
-                (
-                    "evil",
-                    EntryType::Symlink,
-                    outside.to_str().expect("utf-8 path"),
-                ),
+                ("evil", EntryType::Symlink, outside.to_str().expect("utf-8 path")),
                 ("evil/planted", EntryType::Regular, ""),
                 ("dots", EntryType::Symlink, "../../../.."),
                 ("dots/planted-too", EntryType::Regular, ""),
@@ -428,14 +342,8 @@ mod tests {
         );
         let dest = work.path().join("rootfs");
         unpack(&[layer], &dest).expect("unpack");
-        assert!(
-            fs::read_dir(&outside).expect("list").next().is_none(),
-            "nothing written outside the root"
-        );
-        assert!(dest
-            .join(outside.strip_prefix("/").expect("absolute"))
-            .join("planted")
-            .is_file());
+        assert!(fs::read_dir(&outside).expect("list").next().is_none(), "nothing written outside the root");
+        assert!(dest.join(outside.strip_prefix("/").expect("absolute")).join("planted").is_file());
         assert!(dest.join("planted-too").is_file());
     }
 
@@ -454,13 +362,9 @@ mod tests {
         // content is hidden, whatever the order.
         let mut upper = LayerWriter::new(work.path()).expect("writer");
         upper.add_file("var/upper", b"u", FILE).expect("file");
-        upper
-            .add_file("var/.wh..wh..opq", b"", DIR)
-            .expect("opaque");
+        upper.add_file("var/.wh..wh..opq", b"", DIR).expect("opaque");
         upper.add_file("etc/.wh.b", b"", DIR).expect("whiteout");
-        upper
-            .add_hardlink("etc/a-again", "etc/a", FILE)
-            .expect("hardlink");
+        upper.add_hardlink("etc/a-again", "etc/a", FILE).expect("hardlink");
         let upper = upper.finish().expect("finish");
 
         let dest = work.path().join("rootfs");
@@ -469,19 +373,10 @@ mod tests {
         let again = fs::metadata(dest.join("etc/a-again")).expect("hardlink");
         assert_eq!((a.ino(), a.nlink()), (again.ino(), 2));
         assert!(!dest.join("etc/b").exists());
-        assert!(
-            !dest.join("var/sub").exists(),
-            "opaque whiteout hides lower directories too"
-        );
-        assert_eq!(
-            fs::read_to_string(dest.join("var/upper")).expect("upper kept"),
-            "u"
-        );
+        assert!(!dest.join("var/sub").exists(), "opaque whiteout hides lower directories too");
+        assert_eq!(fs::read_to_string(dest.join("var/upper")).expect("upper kept"), "u");
         assert_eq!(a.uid(), 1000);
-        assert_eq!(
-            fs::metadata(&dest).expect("root").permissions().mode() & 0o777,
-            0o755
-        );
+        assert_eq!(fs::metadata(&dest).expect("root").permissions().mode() & 0o777, 0o755);
     }
 
     #[test]

@@ -70,13 +70,9 @@ impl ContainerSpec {
                 .filter(|file| std::path::Path::new(file).exists())
                 .map(|file| bind(file, file, true)),
         );
-        mounts.extend(self.mounts.iter().map(|mount| {
-            bind(
-                &mount.source.to_string_lossy(),
-                &mount.destination,
-                mount.read_only,
-            )
-        }));
+        mounts.extend(
+            self.mounts.iter().map(|mount| bind(&mount.source.to_string_lossy(), &mount.destination, mount.read_only)),
+        );
 
         json!({
             "ociVersion": "1.0.2",
@@ -165,20 +161,12 @@ mod tests {
     fn mounts_only_what_was_asked_for_as_writable() {
         let config = spec().to_runtime_config();
         let mounts = config["mounts"].as_array().cloned().unwrap_or_default();
-        let layers = mounts
-            .iter()
-            .find(|m| m["destination"] == "/layers")
-            .cloned()
-            .unwrap_or_default();
+        let layers = mounts.iter().find(|m| m["destination"] == "/layers").cloned().unwrap_or_default();
         assert_eq!(layers["source"], "/host/layers");
         assert!(!layers["options"].to_string().contains("\"ro\""));
-        let writable_binds: Vec<&Value> = mounts
-            .iter()
-            .filter(|m| m["type"] == "bind" && !m["options"].to_string().contains("\"ro\""))
-            .collect();
+        let writable_binds: Vec<&Value> =
+            mounts.iter().filter(|m| m["type"] == "bind" && !m["options"].to_string().contains("\"ro\"")).collect();
         assert_eq!(writable_binds.len(), 1);
-        assert!(mounts
-            .iter()
-            .any(|m| m["destination"] == "/tmp" && m["type"] == "tmpfs"));
+        assert!(mounts.iter().any(|m| m["destination"] == "/tmp" && m["type"] == "tmpfs"));
     }
 }

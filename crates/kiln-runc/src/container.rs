@@ -18,10 +18,7 @@ pub enum RuncError {
     #[error("running containers with runc needs root here; run kiln as root (rootless runc is not supported yet)")]
     NotRoot,
     #[error("could not prepare the container bundle in {dir}: {source}")]
-    Bundle {
-        dir: String,
-        source: std::io::Error,
-    },
+    Bundle { dir: String, source: std::io::Error },
     #[error("could not start runc: {0}")]
     Start(std::io::Error),
     #[error("could not wait for signals or for runc: {0}")]
@@ -162,15 +159,13 @@ async fn quiet_runc(args: &[&str]) -> std::io::Result<std::process::ExitStatus> 
 
 fn write_config(spec: &ContainerSpec, dir: &Path) -> Result<(), RuncError> {
     let config = spec.to_runtime_config().to_string();
-    std::fs::write(dir.join("config.json"), config).map_err(|source| RuncError::Bundle {
-        dir: dir.display().to_string(),
-        source,
-    })
+    std::fs::write(dir.join("config.json"), config)
+        .map_err(|source| RuncError::Bundle { dir: dir.display().to_string(), source })
 }
 
 fn ensure_runnable() -> Result<(), RuncError> {
-    let on_path = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("runc").is_file()));
+    let on_path =
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("runc").is_file()));
     if !on_path {
         return Err(RuncError::NotInstalled);
     }
@@ -195,16 +190,10 @@ fn unique_suffix() -> u128 {
 
 fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .or_else(|| status.signal().map(|signal| 128 + signal))
-        .unwrap_or(1)
+    status.code().or_else(|| status.signal().map(|signal| 128 + signal)).unwrap_or(1)
 }
 
 fn stderr_as_stdout() -> ProcessStdio {
     use std::os::fd::AsFd;
-    std::io::stderr()
-        .as_fd()
-        .try_clone_to_owned()
-        .map_or_else(|_| ProcessStdio::inherit(), ProcessStdio::from)
+    std::io::stderr().as_fd().try_clone_to_owned().map_or_else(|_| ProcessStdio::inherit(), ProcessStdio::from)
 }

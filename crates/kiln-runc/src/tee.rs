@@ -65,11 +65,7 @@ impl Relay {
 /// Copies `reader` to `writer` chunk by chunk, flushing each, until the pipe closes. Output
 /// that cannot be shown (kiln's stderr closed) is still read and kept: the container must not
 /// stall on a full pipe.
-async fn relay(
-    mut reader: impl AsyncRead + Unpin,
-    writer: Box<dyn AsyncWrite + Send + Unpin>,
-    tail: Arc<Mutex<Tail>>,
-) {
+async fn relay(mut reader: impl AsyncRead + Unpin, writer: Box<dyn AsyncWrite + Send + Unpin>, tail: Arc<Mutex<Tail>>) {
     let mut writer = Some(writer);
     let mut buffer = vec![0; 16 * 1024];
     loop {

@@ -138,8 +138,7 @@ fn talker() -> (tempfile::TempDir, ContainerSpec) {
 #[tokio::test]
 async fn run_teed_shows_the_output_and_keeps_its_end_in_order() {
     let (_rootfs, spec) = talker();
-    let CapturedRun { code, output } =
-        kiln_runc::run_teed(&spec, "test", 64 * 1024).await.expect("runc runs");
+    let CapturedRun { code, output } = kiln_runc::run_teed(&spec, "test", 64 * 1024).await.expect("runc runs");
     assert_eq!(code, 20);
     // runc copies stdout and stderr separately even into one pipe: each stays in order.
     let stdout: Vec<&str> = output.lines().filter(|line| line.ends_with("on stdout")).collect();
@@ -148,7 +147,6 @@ async fn run_teed_shows_the_output_and_keeps_its_end_in_order() {
     assert_eq!(output.lines().count(), 3, "{output}");
 
     // Only the end is kept, from the start of a line: the last line, whichever stream's it is.
-    let CapturedRun { output, .. } =
-        kiln_runc::run_teed(&spec, "test", 20).await.expect("runc runs");
+    let CapturedRun { output, .. } = kiln_runc::run_teed(&spec, "test", 20).await.expect("runc runs");
     assert!(["two on stderr\n", "three on stdout\n"].contains(&output.as_str()), "{output}");
 }

@@ -78,12 +78,23 @@ fn update(
 
 /// Adds `entry` for `name` with `id` (third field) unless present; refuses when `id` belongs to
 /// another name.
-fn ensure(lines: &mut Vec<String>, file: &'static str, name: &str, id: u32, entry: String) -> Result<(), AccountsError> {
+fn ensure(
+    lines: &mut Vec<String>,
+    file: &'static str,
+    name: &str,
+    id: u32,
+    entry: String,
+) -> Result<(), AccountsError> {
     let id_text = id.to_string();
     if let Some(existing) = lines.iter().find(|line| line.split(':').nth(2) == Some(id_text.as_str())) {
         let existing_name = existing.split(':').next().unwrap_or_default();
         if existing_name != name {
-            return Err(AccountsError::IdTaken { file, id, existing: existing_name.to_string(), wanted: name.to_string() });
+            return Err(AccountsError::IdTaken {
+                file,
+                id,
+                existing: existing_name.to_string(),
+                wanted: name.to_string(),
+            });
         }
     }
     ensure_named(lines, name, entry);

@@ -18,7 +18,9 @@ use tempfile::TempDir;
 pub enum BuildError {
     #[error("building the stack needs root (mmdebstrap's root mode creates files owned by other users); run it as root, e.g. with sudo")]
     NotRoot,
-    #[error("cannot create a work directory in {dir}: {source}; set TMPDIR to a writable directory with about 1 GB free")]
+    #[error(
+        "cannot create a work directory in {dir}: {source}; set TMPDIR to a writable directory with about 1 GB free"
+    )]
     WorkDir { dir: PathBuf, source: std::io::Error },
     #[error("cannot use the apt cache {dir}: {source}; point KILN_APT_CACHE (or --apt-cache) at a writable directory")]
     Cache { dir: PathBuf, source: std::io::Error },
@@ -119,20 +121,14 @@ pub fn build_image(
     let layer = writer.finish().map_err(layer_error)?;
 
     let mut image = Image { config: image_configuration(stack, kind, &release), layers: Vec::new() };
-    image.append_layer(
-        layer,
-        &format!("kiln stack: Debian {} {} image", stack.distro.suite, kind.name()),
-    );
+    image.append_layer(layer, &format!("kiln stack: Debian {} {} image", stack.distro.suite, kind.name()));
     Ok(BuiltImage { image, release, packages, uncompressed_size, _work: work })
 }
 
 /// Effective uid 0, read from /proc so no `unsafe` call is needed.
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().nth(1))
+        status.lines().find_map(|line| line.strip_prefix("Uid:")).and_then(|ids| ids.split_whitespace().nth(1))
             == Some("0")
     })
 }

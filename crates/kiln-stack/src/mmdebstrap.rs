@@ -114,11 +114,7 @@ fn quote(path: &Path) -> String {
 /// The list cannot be read.
 pub fn unpacked_debs(unpacked_list: &Path, deb_cache: &Path) -> std::io::Result<Vec<PathBuf>> {
     let text = std::fs::read_to_string(unpacked_list)?;
-    Ok(text
-        .lines()
-        .filter_map(|line| Path::new(line.trim()).file_name())
-        .map(|name| deb_cache.join(name))
-        .collect())
+    Ok(text.lines().filter_map(|line| Path::new(line.trim()).file_name()).map(|name| deb_cache.join(name)).collect())
 }
 
 #[cfg(test)]
@@ -170,7 +166,9 @@ mod tests {
     fn syncs_the_deb_cache_in_and_out_with_quoted_paths() {
         let arguments = arguments(Variant::Extract);
         assert!(arguments.contains(&"--setup-hook=sync-in '/var/cache/kiln apt' /var/cache/apt/archives/".to_string()));
-        assert!(arguments.contains(&"--extract-hook=sync-out /var/cache/apt/archives '/var/cache/kiln apt'".to_string()));
+        assert!(
+            arguments.contains(&"--extract-hook=sync-out /var/cache/apt/archives '/var/cache/kiln apt'".to_string())
+        );
         assert!(!arguments.iter().any(|argument| argument.starts_with("--customize-hook")));
     }
 
@@ -178,8 +176,9 @@ mod tests {
     fn installing_variants_keep_debs_until_the_customize_hook_copies_them_out() {
         let arguments = arguments(Variant::Minbase);
         assert!(arguments.contains(&"--skip=essential/unlink".to_string()));
-        assert!(arguments
-            .contains(&"--customize-hook=sync-out /var/cache/apt/archives '/var/cache/kiln apt'".to_string()));
+        assert!(
+            arguments.contains(&"--customize-hook=sync-out /var/cache/apt/archives '/var/cache/kiln apt'".to_string())
+        );
     }
 
     #[test]

@@ -119,7 +119,10 @@ fn dpkg_deb(deb: &Path, arguments: &[&str]) -> Result<Vec<u8>, PackagesError> {
     if output.status.success() {
         Ok(output.stdout)
     } else {
-        Err(PackagesError::Read { deb: deb.to_path_buf(), reason: String::from_utf8_lossy(&output.stderr).trim().to_string() })
+        Err(PackagesError::Read {
+            deb: deb.to_path_buf(),
+            reason: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
     }
 }
 
@@ -164,7 +167,13 @@ mod tests {
             &["usr/lib/shared/dep.so", "usr/share/dep/data", "usr/bin/dep", "usr/share/doc/dependency/copyright"],
         );
         let root = dir.path().join("root");
-        for file in ["usr/lib/shared/wanted.so", "usr/lib/shared/dep.so", "usr/share/dep/data", "usr/bin/dep", "usr/share/doc/dependency/copyright"] {
+        for file in [
+            "usr/lib/shared/wanted.so",
+            "usr/lib/shared/dep.so",
+            "usr/share/dep/data",
+            "usr/bin/dep",
+            "usr/share/doc/dependency/copyright",
+        ] {
             std::fs::create_dir_all(root.join(file).parent().expect("parent")).expect("dirs");
             std::fs::write(root.join(file), "x").expect("file");
         }

@@ -42,9 +42,8 @@ fn component_matches(pattern: &str, name: &str) -> bool {
         None => pattern == name,
         Some((prefix, rest)) => {
             name.starts_with(prefix)
-                && (0..=name.len() - prefix.len()).any(|skip| {
-                    name.get(prefix.len() + skip..).is_some_and(|tail| component_matches(rest, tail))
-                })
+                && (0..=name.len() - prefix.len())
+                    .any(|skip| name.get(prefix.len() + skip..).is_some_and(|tail| component_matches(rest, tail)))
         }
     }
 }

@@ -213,7 +213,11 @@ mod tests {
     #[test]
     fn reads_os_release_through_its_link_inside_the_image() {
         let root = tempfile::tempdir().expect("tempdir");
-        write(root.path(), "usr/lib/os-release", "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nVERSION_ID=\"13\"\nID=debian\n");
+        write(
+            root.path(),
+            "usr/lib/os-release",
+            "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nVERSION_ID=\"13\"\nID=debian\n",
+        );
         std::fs::create_dir(root.path().join("etc")).expect("etc");
         std::os::unix::fs::symlink("../usr/lib/os-release", root.path().join("etc/os-release")).expect("link");
         let release = OsRelease::read(root.path()).expect("os-release");

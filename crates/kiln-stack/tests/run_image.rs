@@ -4,9 +4,9 @@
 
 use kiln_oci::{ImageRef, Registry, RegistryOptions};
 use kiln_stack::{build_image, ImageKind, StackDefinition};
+use kiln_test_support::TestRegistry;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use kiln_test_support::TestRegistry;
 
 const RUN_IMAGE_BUDGET: u64 = 30 * 1024 * 1024;
 
@@ -64,5 +64,8 @@ fn check_contents(built: &kiln_stack::BuiltImage) {
     assert_eq!(config.user().as_deref(), Some("1000:1000"));
     let labels = config.labels().as_ref().expect("labels");
     assert_eq!(labels.get("io.buildpacks.base.distro.name").map(String::as_str), Some("debian"));
-    assert_eq!(labels.get("io.buildpacks.base.distro.version").map(String::as_str), Some(built.release.version_id.as_str()));
+    assert_eq!(
+        labels.get("io.buildpacks.base.distro.version").map(String::as_str),
+        Some(built.release.version_id.as_str())
+    );
 }

@@ -19,10 +19,7 @@ impl HttpResponse {
 
     #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 }
 
@@ -41,7 +38,10 @@ pub fn post(address: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) ->
 fn request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<HttpResponse> {
     let mut stream = TcpStream::connect(address).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         head.extend([*name, ": ", *value, "\r\n"]);
     }
@@ -63,9 +63,8 @@ fn parse(raw: &[u8]) -> Option<HttpResponse> {
         .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    let chunked = headers
-        .iter()
-        .any(|(name, value)| name.eq_ignore_ascii_case("transfer-encoding") && value.contains("chunked"));
+    let chunked =
+        headers.iter().any(|(name, value)| name.eq_ignore_ascii_case("transfer-encoding") && value.contains("chunked"));
     if chunked {
         body = dechunk(&body)?;
     }
@@ -96,7 +95,9 @@ mod tests {
         let plain = parse(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello").expect("plain");
         assert_eq!((plain.status, plain.text().as_str()), (200, "hello"));
         assert_eq!(plain.header("content-type"), Some("text/plain"));
-        let chunked = parse(b"HTTP/1.1 500 Internal\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").expect("chunked");
+        let chunked =
+            parse(b"HTTP/1.1 500 Internal\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                .expect("chunked");
         assert_eq!((chunked.status, chunked.text().as_str()), (500, "hello world"));
     }
 }

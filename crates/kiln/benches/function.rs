@@ -108,9 +108,14 @@ fn milliseconds(start: impl Fn() -> f64) -> f64 {
 
 /// Every server must give the same answer, or the comparison measures different work.
 fn expect_hello(name: &str, address: &str) {
-    let response = kiln_test_support::get(address, "/").unwrap_or_else(|| panic!("{name} stopped answering on {address}"));
+    let response =
+        kiln_test_support::get(address, "/").unwrap_or_else(|| panic!("{name} stopped answering on {address}"));
     let answer = (response.status, response.text(), response.header("Content-Type"));
-    assert_eq!(answer, (200, BODY.to_string(), Some(CONTENT_TYPE)), "{name} does not answer GET / as go-http's HelloWorld does");
+    assert_eq!(
+        answer,
+        (200, BODY.to_string(), Some(CONTENT_TYPE)),
+        "{name} does not answer GET / as go-http's HelloWorld does"
+    );
 }
 
 /// `LOAD_RUNS` wrk runs per server, each after its own warm-up, taking the servers in turn

@@ -52,8 +52,14 @@ fn main() {
     println!("| rebuild after a one-line change (median of {RUNS}) | {:.1} s |", median(&changed));
     println!("| app image size, compressed (registry) | {:.1} MB |", mb(compressed));
     println!("| app image size, uncompressed (unpacked root filesystem) | {:.1} MB |", mb(unpacked));
-    println!("| cold start, `kiln run` to first HTTP 200 (image unpacked; median of {RUNS}) | {:.0} ms |", median(&kiln_start) * 1000.0);
-    println!("| cold start, the app binary alone to first HTTP 200 (median of {RUNS}) | {:.1} ms |", median(&binary_start) * 1000.0);
+    println!(
+        "| cold start, `kiln run` to first HTTP 200 (image unpacked; median of {RUNS}) | {:.0} ms |",
+        median(&kiln_start) * 1000.0
+    );
+    println!(
+        "| cold start, the app binary alone to first HTTP 200 (median of {RUNS}) | {:.1} ms |",
+        median(&binary_start) * 1000.0
+    );
 }
 
 fn copy_fixture(from: &Path, to: &Path) {

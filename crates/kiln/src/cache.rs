@@ -17,8 +17,9 @@ impl Cache {
             .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|dir| PathBuf::from(dir).join("kiln")))
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/kiln")))
             .context("cannot find a cache directory: set KILN_CACHE_DIR")?;
-        std::fs::create_dir_all(&root)
-            .with_context(|| format!("cannot create the cache directory {}; set KILN_CACHE_DIR to a writable one", root.display()))?;
+        std::fs::create_dir_all(&root).with_context(|| {
+            format!("cannot create the cache directory {}; set KILN_CACHE_DIR to a writable one", root.display())
+        })?;
         Ok(Self { root })
     }
 
@@ -55,7 +56,9 @@ impl Cache {
     /// returned guard is dropped. See [`scratch_root`] for where it lives.
     pub(crate) fn scratch(&self, prefix: &str) -> anyhow::Result<tempfile::TempDir> {
         let dir = scratch_root().unwrap_or_else(|| self.root.join("tmp"));
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}; set KILN_SCRATCH_DIR to a writable directory", dir.display()))?;
+        std::fs::create_dir_all(&dir).with_context(|| {
+            format!("cannot create {}; set KILN_SCRATCH_DIR to a writable directory", dir.display())
+        })?;
         tempfile::Builder::new()
             .prefix(prefix)
             .tempdir_in(&dir)

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kiln", version, about = "Turn function source into OCI images with Cloud Native Buildpacks, no Docker needed")]
+#[command(
+    name = "kiln",
+    version,
+    about = "Turn function source into OCI images with Cloud Native Buildpacks, no Docker needed"
+)]
 struct Cli {
     /// Print one JSON document on stdout instead of human-readable progress.
     #[arg(long, global = true)]

@@ -31,9 +31,7 @@ impl Output {
     pub(crate) fn result<T: Serialize>(&self, human: &str, value: &T) {
         let mut stdout = std::io::stdout().lock();
         let written = if self.json {
-            serde_json::to_writer(&mut stdout, value)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(stdout))
+            serde_json::to_writer(&mut stdout, value).map_err(std::io::Error::from).and_then(|()| writeln!(stdout))
         } else {
             writeln!(stdout, "{human}")
         };

@@ -83,7 +83,8 @@ mod tests {
 
     #[test]
     fn reads_both_schema_versions() {
-        let current = "[_]\nschema-version = \"0.2\"\n\n[[io.buildpacks.build.env]]\nname = \"FUNC_NAME\"\nvalue = \"Greet\"\n\n\
+        let current =
+            "[_]\nschema-version = \"0.2\"\n\n[[io.buildpacks.build.env]]\nname = \"FUNC_NAME\"\nvalue = \"Greet\"\n\n\
                        [[io.buildpacks.build.env]]\nname = \"FUNC_SRC\"\nvalue = \"api\"\n";
         assert_eq!(parse(current).expect("valid"), [pair("FUNC_NAME", "Greet"), pair("FUNC_SRC", "api")]);
         let legacy = "[project]\nid = \"x\"\n\n[[build.env]]\nname = \"GOFLAGS\"\nvalue = \"-tags=prod\"\n";

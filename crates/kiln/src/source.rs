@@ -23,16 +23,14 @@ pub(crate) fn copy_source(source: &Path, app_dir: &Path, uid: u32, gid: u32) -> 
         let target = app_dir.join(relative);
         let kind = entry.file_type();
         if kind.is_dir() {
-            std::fs::create_dir(&target)
-                .with_context(|| format!("cannot create {}", target.display()))?;
+            std::fs::create_dir(&target).with_context(|| format!("cannot create {}", target.display()))?;
             let mode = entry.metadata()?.permissions();
             std::fs::set_permissions(&target, mode)?;
         } else if kind.is_symlink() {
             let link = std::fs::read_link(entry.path())?;
             symlink(&link, &target).with_context(|| format!("cannot copy the link {}", relative.display()))?;
         } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {}", relative.display()))?;
+            std::fs::copy(entry.path(), &target).with_context(|| format!("cannot copy {}", relative.display()))?;
         } else {
             // Sockets and devices have no place in source code; leave them out.
             continue;
@@ -55,7 +53,8 @@ mod tests {
         std::fs::create_dir_all(source.path().join(".git/objects")).expect("git dir");
         std::fs::write(source.path().join("go.mod"), "module x\n").expect("file");
         std::fs::write(source.path().join("cmd/tool/run.sh"), "#!/bin/sh\n").expect("file");
-        std::fs::set_permissions(source.path().join("cmd/tool/run.sh"), std::fs::Permissions::from_mode(0o755)).expect("mode");
+        std::fs::set_permissions(source.path().join("cmd/tool/run.sh"), std::fs::Permissions::from_mode(0o755))
+            .expect("mode");
         symlink("go.mod", source.path().join("link")).expect("link");
 
         let app = tempfile::tempdir().expect("app");

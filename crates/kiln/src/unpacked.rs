@@ -23,9 +23,7 @@ impl UnpackedImage {
     }
 
     pub(crate) fn env_value(&self, name: &str) -> Option<String> {
-        self.env()
-            .into_iter()
-            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
+        self.env().into_iter().find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
 }
 
@@ -35,10 +33,7 @@ pub(crate) async fn unpacked(
     cache: &Cache,
     out: &Output,
 ) -> anyhow::Result<UnpackedImage> {
-    let digest = registry
-        .resolve(reference)
-        .await
-        .with_context(|| format!("cannot find the image {reference}"))?;
+    let digest = registry.resolve(reference).await.with_context(|| format!("cannot find the image {reference}"))?;
     let dir = cache.image(&digest);
     if let Ok(config) = read_config(&dir) {
         out.info(&format!("Reusing unpacked {reference} ({digest})"));
@@ -47,14 +42,14 @@ pub(crate) async fn unpacked(
 
     let pinned = reference.with_digest(&digest);
     let report = |progress: Progress| match progress {
-        Progress::LayerStarted { digest, size } => out.info(&format!("Pulling layer {} ({})", short(&digest), human_size(size))),
+        Progress::LayerStarted { digest, size } => {
+            out.info(&format!("Pulling layer {} ({})", short(&digest), human_size(size)))
+        }
         Progress::LayerDone { digest, reused: true } => out.info(&format!("Layer {} already cached", short(&digest))),
         Progress::LayerDone { .. } => {}
     };
-    let pulled = registry
-        .pull(&pinned, &cache.blobs(), &report)
-        .await
-        .with_context(|| format!("cannot pull {pinned}"))?;
+    let pulled =
+        registry.pull(&pinned, &cache.blobs(), &report).await.with_context(|| format!("cannot pull {pinned}"))?;
 
     let images_dir = dir.parent().context("image cache directory has no parent")?;
     std::fs::create_dir_all(images_dir).with_context(|| format!("cannot create {}", images_dir.display()))?;

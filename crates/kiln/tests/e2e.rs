@@ -81,7 +81,12 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
         ("go-version-unknown", &[], "1.99", true),
         ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)", true),
         ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)", true),
-        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"], "FUNC_SRC is `../elsewhere`", true),
+        (
+            "go-func-wrong-signature",
+            &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"],
+            "FUNC_SRC is `../elsewhere`",
+            true,
+        ),
     ] {
         let repository = format!("broken/{fixture_name}");
         let (output, _) = build_with(fixture_name, &repository, &w.inventory, env);
@@ -100,7 +105,9 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
 #[test]
 fn undetected_sources_say_why_and_leave_no_tag() {
     let w = world();
-    for (fixture_name, reason) in [("go-http", "set FUNC_NAME to the function's name"), ("empty", "No go.mod at the source root")] {
+    for (fixture_name, reason) in
+        [("go-http", "set FUNC_NAME to the function's name"), ("empty", "No go.mod at the source root")]
+    {
         let repository = format!("undetected/{fixture_name}");
         let (output, _) = build(fixture_name, &repository, &w.inventory);
         assert!(!output.status.success(), "{fixture_name} built without FUNC_NAME");
@@ -163,7 +170,8 @@ fn go_cloudevent_function_takes_binary_and_structured_events() {
     assert!(logs.contains("received com.example.order.created binary-1 from /orders: 2 x tea"), "{logs}");
 
     let structured_event = br#"{"specversion":"1.0","id":"structured-1","source":"/shop","type":"com.example.order.created","datacontenttype":"application/json","data":{"item":"cake","quantity":3}}"#;
-    let structured = post(&app.address, "/", &[("Content-Type", "application/cloudevents+json")], structured_event).expect("answers");
+    let structured = post(&app.address, "/", &[("Content-Type", "application/cloudevents+json")], structured_event)
+        .expect("answers");
     assert_eq!(structured.status, 200);
     let logs = app.wait_for_log("structured-1");
     assert!(logs.contains("received com.example.order.created structured-1 from /shop: 3 x cake"), "{logs}");
@@ -180,7 +188,11 @@ fn go_function_in_a_subpackage_uses_its_module_dependencies() {
     // FUNC_NAME and FUNC_SRC come from the fixture's project.toml.
     let (output, image) = build("go-http-subpkg", "functions/go-http-subpkg", &w.inventory);
     expect_success(&output);
-    assert!(stderr(&output).contains("Build environment from project.toml: FUNC_NAME, FUNC_SRC"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Build environment from project.toml: FUNC_NAME, FUNC_SRC"),
+        "{}",
+        stderr(&output)
+    );
     let mut app = RunningApp::start(&w.cache_dir, &image);
     let response = app.get_when_up("/");
     assert_eq!(response.status, 200);

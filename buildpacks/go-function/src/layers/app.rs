@@ -21,26 +21,13 @@ pub(crate) fn handle_app_layer(
     go_env: &Env,
     package: &Package<'_>,
 ) -> libcnb::Result<PathBuf, GoFunctionError> {
-    let layer = context.uncached_layer(
-        layer_name!("app"),
-        UncachedLayerDefinition {
-            build: false,
-            launch: true,
-        },
-    )?;
+    let layer = context.uncached_layer(layer_name!("app"), UncachedLayerDefinition { build: false, launch: true })?;
     // Not cached: the build cache makes recompiling cheap, and the lifecycle reuses the
     // previous image layer when the (reproducible) binary comes out the same.
     log_info("Compiling the binary into the launch layer (rebuilt every time, cheap with the build cache)");
     let binary = layer.path().join("bin").join("app");
-    go_build(
-        go_env,
-        &context.app_dir,
-        package,
-        &binary,
-        std::io::stdout(),
-        std::io::stderr(),
-    )
-    .map_err(GoFunctionError::Compile)?;
+    go_build(go_env, &context.app_dir, package, &binary, std::io::stdout(), std::io::stderr())
+        .map_err(GoFunctionError::Compile)?;
     layer.write_env(LayerEnv::new().chainable_insert(
         Scope::Launch,
         ModificationBehavior::Default,

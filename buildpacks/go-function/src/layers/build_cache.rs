@@ -8,9 +8,7 @@ use crate::go_version::GoVersion;
 use crate::GoFunctionBuildpack;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction};
 use libherokubuildpack::log::log_info;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -25,30 +23,20 @@ pub(crate) fn handle_build_cache_layer(
     context: &BuildContext<GoFunctionBuildpack>,
     go_version: &GoVersion,
 ) -> libcnb::Result<PathBuf, GoFunctionError> {
-    let wanted = BuildCacheMetadata {
-        go_version: go_version.to_string(),
-    };
+    let wanted = BuildCacheMetadata { go_version: go_version.to_string() };
     let layer = context.cached_layer(
         layer_name!("go_build_cache"),
         CachedLayerDefinition {
             build: false,
             launch: false,
-            invalid_metadata_action: &|_| {
-                (InvalidMetadataAction::DeleteLayer, unreadable_metadata())
-            },
+            invalid_metadata_action: &|_| (InvalidMetadataAction::DeleteLayer, unreadable_metadata()),
             restored_layer_action: &|cached: &BuildCacheMetadata, _| {
                 if *cached == wanted {
-                    (
-                        RestoredLayerAction::KeepLayer,
-                        format!("it was built with the same Go ({})", cached.go_version),
-                    )
+                    (RestoredLayerAction::KeepLayer, format!("it was built with the same Go ({})", cached.go_version))
                 } else {
                     (
                         RestoredLayerAction::DeleteLayer,
-                        format!(
-                            "it was built with Go {}, this build uses Go {}",
-                            cached.go_version, wanted.go_version
-                        ),
+                        format!("it was built with Go {}, this build uses Go {}", cached.go_version, wanted.go_version),
                     )
                 }
             },

@@ -23,7 +23,8 @@ pub(crate) fn handle_funcinfo_layer(
     context: &BuildContext<GoFunctionBuildpack>,
 ) -> libcnb::Result<PathBuf, GoFunctionError> {
     // Not cached: writing the embedded binary takes milliseconds, less than restoring it.
-    let layer = context.uncached_layer(layer_name!("funcinfo"), UncachedLayerDefinition { build: false, launch: false })?;
+    let layer =
+        context.uncached_layer(layer_name!("funcinfo"), UncachedLayerDefinition { build: false, launch: false })?;
     log_info("Installing the function inspector (embedded in the buildpack)");
     let binary = layer.path().join("kiln-funcinfo");
     install(&binary).map_err(GoFunctionError::Scratch)?;

@@ -9,9 +9,7 @@ use kiln_download::{install_tar_gz, Sha256Checksum};
 use kiln_inventory::Artifact;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use libherokubuildpack::log::log_info;
 use serde::{Deserialize, Serialize};
@@ -30,10 +28,7 @@ struct GoDistMetadata {
 /// Keeps the cached toolchain only if it is exactly the one this build would install.
 fn reuse(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> (RestoredLayerAction, String) {
     let cause = if cached.version != wanted.version {
-        format!(
-            "the cache holds Go {}, this build needs Go {}",
-            cached.version, wanted.version
-        )
+        format!("the cache holds Go {}, this build needs Go {}", cached.version, wanted.version)
     } else if cached.checksum != wanted.checksum {
         format!(
             "the cached Go {} was installed from {}, the inventory now lists {}",
@@ -45,10 +40,7 @@ fn reuse(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> (RestoredLayerActi
             cached.version, cached.contents, wanted.contents
         )
     } else {
-        return (
-            RestoredLayerAction::KeepLayer,
-            format!("Go {} is cached", cached.version),
-        );
+        return (RestoredLayerAction::KeepLayer, format!("Go {} is cached", cached.version));
     };
     (RestoredLayerAction::DeleteLayer, cause)
 }
@@ -70,9 +62,7 @@ pub(crate) fn handle_go_dist_layer(
             // Later buildpacks (and `go` tools run by them) may use the toolchain too.
             build: true,
             launch: false,
-            invalid_metadata_action: &|_| {
-                (InvalidMetadataAction::DeleteLayer, unreadable_metadata())
-            },
+            invalid_metadata_action: &|_| (InvalidMetadataAction::DeleteLayer, unreadable_metadata()),
             restored_layer_action: &|cached: &GoDistMetadata, _| reuse(cached, &wanted),
         },
     )?;
@@ -81,12 +71,7 @@ pub(crate) fn handle_go_dist_layer(
     match &layer.state {
         LayerState::Restored { cause } => log_info(format!("Reusing the Go toolchain: {cause}")),
         LayerState::Empty { cause } => {
-            log_info(format!(
-                "Installing Go {} ({}) from {}",
-                wanted.version,
-                empty_cause(cause),
-                artifact.url
-            ));
+            log_info(format!("Installing Go {} ({}) from {}", wanted.version, empty_cause(cause), artifact.url));
             install_tar_gz(&artifact.url, &artifact.checksum, &goroot, needed_by_builds)
                 .map_err(|error| GoFunctionError::GoDist(Box::new(error)))?;
             log_info(format!(
@@ -98,20 +83,10 @@ pub(crate) fn handle_go_dist_layer(
     }
 
     let env = LayerEnv::new()
-        .chainable_insert(
-            Scope::Build,
-            ModificationBehavior::Prepend,
-            "PATH",
-            goroot.join("bin"),
-        )
+        .chainable_insert(Scope::Build, ModificationBehavior::Prepend, "PATH", goroot.join("bin"))
         .chainable_insert(Scope::Build, ModificationBehavior::Delimiter, "PATH", ":")
         // Never let `go` fetch another toolchain: the inventory decides which Go builds.
-        .chainable_insert(
-            Scope::Build,
-            ModificationBehavior::Override,
-            "GOTOOLCHAIN",
-            "local",
-        );
+        .chainable_insert(Scope::Build, ModificationBehavior::Override, "GOTOOLCHAIN", "local");
     layer.write_env(&env)?;
     Ok(env)
 }
@@ -122,11 +97,7 @@ mod tests {
     use kiln_download::testing::{checksum_of, NOT_THE_CHECKSUM};
 
     fn installed(version: &str, checksum: &Sha256Checksum, contents: &str) -> GoDistMetadata {
-        GoDistMetadata {
-            version: version.to_string(),
-            checksum: checksum.clone(),
-            contents: contents.to_string(),
-        }
+        GoDistMetadata { version: version.to_string(), checksum: checksum.clone(), contents: contents.to_string() }
     }
 
     #[test]
@@ -140,17 +111,11 @@ mod tests {
 
         for (cached, named) in [
             (installed("1.26.7", &archive, CONTENTS), "Go 1.26.7"),
-            (
-                installed("1.26.8", &other_archive, CONTENTS),
-                NOT_THE_CHECKSUM,
-            ),
+            (installed("1.26.8", &other_archive, CONTENTS), NOT_THE_CHECKSUM),
             (installed("1.26.8", &archive, "everything"), "everything"),
         ] {
             let (action, cause) = reuse(&cached, &wanted);
-            assert!(
-                matches!(action, RestoredLayerAction::DeleteLayer),
-                "{cause}"
-            );
+            assert!(matches!(action, RestoredLayerAction::DeleteLayer), "{cause}");
             assert!(cause.contains(named), "{cause}");
         }
     }

@@ -13,8 +13,9 @@ use libcnb::layer::EmptyLayerCause;
 fn empty_cause(cause: &EmptyLayerCause<String, String>) -> String {
     match cause {
         EmptyLayerCause::NewlyCreated => "nothing cached yet".to_string(),
-        EmptyLayerCause::InvalidMetadataAction { cause }
-        | EmptyLayerCause::RestoredLayerAction { cause } => cause.clone(),
+        EmptyLayerCause::InvalidMetadataAction { cause } | EmptyLayerCause::RestoredLayerAction { cause } => {
+            cause.clone()
+        }
     }
 }
 

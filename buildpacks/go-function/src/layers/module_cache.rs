@@ -6,9 +6,7 @@ use crate::errors::GoFunctionError;
 use crate::GoFunctionBuildpack;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction};
 use libherokubuildpack::log::log_info;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -26,9 +24,7 @@ pub(crate) fn handle_module_cache_layer(
         CachedLayerDefinition {
             build: false,
             launch: false,
-            invalid_metadata_action: &|_| {
-                (InvalidMetadataAction::DeleteLayer, unreadable_metadata())
-            },
+            invalid_metadata_action: &|_| (InvalidMetadataAction::DeleteLayer, unreadable_metadata()),
             restored_layer_action: &|_: &ModuleCacheMetadata, _| {
                 (
                     RestoredLayerAction::KeepLayer,
@@ -40,10 +36,7 @@ pub(crate) fn handle_module_cache_layer(
     match &layer.state {
         LayerState::Restored { cause } => log_info(format!("Reusing the module cache: {cause}")),
         LayerState::Empty { cause } => {
-            log_info(format!(
-                "Creating the module cache ({})",
-                empty_cause(cause)
-            ));
+            log_info(format!("Creating the module cache ({})", empty_cause(cause)));
             layer.write_metadata(ModuleCacheMetadata::default())?;
         }
     }

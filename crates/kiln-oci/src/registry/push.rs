@@ -19,13 +19,7 @@ pub(super) async fn push(
 ) -> Result<PushedImage, RegistryError> {
     let reference = session.reference.to_string();
     let diff_ids = image.config.rootfs().diff_ids();
-    if diff_ids.len() != image.layers.len()
-        || image
-            .layers
-            .iter()
-            .zip(diff_ids)
-            .any(|(l, d)| l.diff_id != *d)
-    {
+    if diff_ids.len() != image.layers.len() || image.layers.iter().zip(diff_ids).any(|(l, d)| l.diff_id != *d) {
         return Err(RegistryError::LayerCountMismatch {
             reference,
             layers: image.layers.len(),
@@ -43,17 +37,10 @@ pub(super) async fn push(
             .map_err(|source| session.request_error("upload the config of", source))?;
     }
     stream::iter(image.layers.iter().map(Ok))
-        .try_for_each_concurrent(CONCURRENT_TRANSFERS, |layer| {
-            push_layer(session, layer, progress)
-        })
+        .try_for_each_concurrent(CONCURRENT_TRANSFERS, |layer| push_layer(session, layer, progress))
         .await?;
 
-    let manifest = canonical_json(&oci_manifest(
-        session,
-        image,
-        &config_digest,
-        config.len() as u64,
-    )?);
+    let manifest = canonical_json(&oci_manifest(session, image, &config_digest, config.len() as u64)?);
     let digest = sha256_digest(&manifest);
     // Push by tag when there is one (a digest-only reference pushes an untagged manifest).
     let target = match session.reference.tag() {
@@ -85,38 +72,20 @@ async fn push_layer(
     progress: &dyn Fn(Progress),
 ) -> Result<(), RegistryError> {
     if blob_exists(session, &layer.digest).await? {
-        progress(Progress::LayerDone {
-            digest: layer.digest.clone(),
-            reused: true,
-        });
+        progress(Progress::LayerDone { digest: layer.digest.clone(), reused: true });
         return Ok(());
     }
-    progress(Progress::LayerStarted {
-        digest: layer.digest.clone(),
-        size: layer.size,
-    });
-    let file =
-        tokio::fs::File::open(&layer.path)
-            .await
-            .map_err(|source| RegistryError::ReadLayer {
-                path: layer.path.clone(),
-                source,
-            })?;
+    progress(Progress::LayerStarted { digest: layer.digest.clone(), size: layer.size });
+    let file = tokio::fs::File::open(&layer.path)
+        .await
+        .map_err(|source| RegistryError::ReadLayer { path: layer.path.clone(), source })?;
     let body = ReaderStream::new(file).map_err(OciDistributionError::from);
     session
         .client
-        .push_blob_stream(
-            session.oci_reference(),
-            body,
-            &layer.digest,
-            Some(layer.size),
-        )
+        .push_blob_stream(session.oci_reference(), body, &layer.digest, Some(layer.size))
         .await
         .map_err(|source| session.request_error("upload a layer of", source))?;
-    progress(Progress::LayerDone {
-        digest: layer.digest.clone(),
-        reused: false,
-    });
+    progress(Progress::LayerDone { digest: layer.digest.clone(), reused: false });
     Ok(())
 }
 
@@ -127,24 +96,16 @@ fn oci_manifest(
     config_size: u64,
 ) -> Result<ImageManifest, RegistryError> {
     let parse = |digest: &str| {
-        digest
-            .parse::<Digest>()
-            .map_err(|error| RegistryError::InvalidManifest {
-                reference: session.reference.to_string(),
-                reason: format!("{digest} is not a digest: {error}"),
-            })
+        digest.parse::<Digest>().map_err(|error| RegistryError::InvalidManifest {
+            reference: session.reference.to_string(),
+            reason: format!("{digest} is not a digest: {error}"),
+        })
     };
     let config = Descriptor::new(MediaType::ImageConfig, config_size, parse(config_digest)?);
     let layers = image
         .layers
         .iter()
-        .map(|layer| {
-            Ok(Descriptor::new(
-                MediaType::ImageLayerGzip,
-                layer.size,
-                parse(&layer.digest)?,
-            ))
-        })
+        .map(|layer| Ok(Descriptor::new(MediaType::ImageLayerGzip, layer.size, parse(&layer.digest)?)))
         .collect::<Result<Vec<_>, RegistryError>>()?;
     ImageManifestBuilder::default()
         .schema_version(2_u32)

@@ -62,7 +62,8 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         bail!("{} is not a directory; pass the directory holding your code", source.display());
     }
     let image: ImageRef = args.image.parse().with_context(|| format!("`{}` is not an image reference", args.image))?;
-    let builder_ref: ImageRef = args.builder.parse().with_context(|| format!("`{}` is not an image reference", args.builder))?;
+    let builder_ref: ImageRef =
+        args.builder.parse().with_context(|| format!("`{}` is not an image reference", args.builder))?;
     let declared_env = crate::project_descriptor::build_env(&source)?;
     let build_env = crate::project_descriptor::merged(declared_env.clone(), parse_env(&args.env)?);
     let registry = Registry::new(RegistryOptions { insecure_registries: args.insecure_registries.clone() });
@@ -101,7 +102,9 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     out.info(&format!("Build cache: {}", build_cache.display()));
 
     let run_images = run_image_registries(&builder.rootfs);
-    let auth = registry_auth_json([image.registry(), builder_ref.registry()].into_iter().chain(run_images.iter().map(String::as_str)))?;
+    let auth = registry_auth_json(
+        [image.registry(), builder_ref.registry()].into_iter().chain(run_images.iter().map(String::as_str)),
+    )?;
     let builder_env = builder.env();
     let creator = Creator {
         builder_rootfs: &builder.rootfs,
@@ -130,12 +133,7 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         default_process: report.default_process,
         builder: builder.digest,
     };
-    out.phase(&format!(
-        "Published {} ({}, {:.1} s)",
-        result.image,
-        human_size(size),
-        result.duration_seconds
-    ));
+    out.phase(&format!("Published {} ({}, {:.1} s)", result.image, human_size(size), result.duration_seconds));
     out.result(&result.digest, &result);
     Ok(ExitCode::SUCCESS)
 }

@@ -27,7 +27,8 @@ pub(crate) struct Args {
 }
 
 pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
-    let reference: ImageRef = args.image.parse().with_context(|| format!("`{}` is not an image reference", args.image))?;
+    let reference: ImageRef =
+        args.image.parse().with_context(|| format!("`{}` is not an image reference", args.image))?;
     let registry = Registry::new(RegistryOptions { insecure_registries: args.insecure_registries.clone() });
     let cache = Cache::locate()?;
     out.phase(&format!("Preparing {reference}"));
@@ -54,7 +55,9 @@ fn container_spec(image: &UnpackedImage, args: &Args) -> anyhow::Result<Containe
     let mut env = image.env();
     let overrides = std::iter::once(format!("PORT={}", args.port)).chain(args.env.iter().cloned());
     for pair in overrides {
-        let name = pair.split_once('=').map(|(name, _)| name.to_string())
+        let name = pair
+            .split_once('=')
+            .map(|(name, _)| name.to_string())
             .with_context(|| format!("--env `{pair}` has no `=`; write it as NAME=VALUE"))?;
         env.retain(|existing| !existing.starts_with(&format!("{name}=")));
         env.push(pair);
@@ -103,7 +106,11 @@ mod tests {
     fn numeric_users_and_names_from_passwd() {
         let rootfs = tempfile::tempdir().expect("rootfs");
         std::fs::create_dir(rootfs.path().join("etc")).expect("etc");
-        std::fs::write(rootfs.path().join("etc/passwd"), "root:x:0:0::/root:/bin/sh\ncnb:x:1000:1001::/home/cnb:/bin/sh\n").expect("passwd");
+        std::fs::write(
+            rootfs.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\ncnb:x:1000:1001::/home/cnb:/bin/sh\n",
+        )
+        .expect("passwd");
         assert_eq!(image_user("1000:1000", rootfs.path()).expect("numeric"), User { uid: 1000, gid: 1000 });
         assert_eq!(image_user("cnb", rootfs.path()).expect("name"), User { uid: 1000, gid: 1001 });
         assert!(image_user("root", rootfs.path()).is_err());

@@ -85,9 +85,8 @@ async fn build_and_push(
         stack.distro.suite
     ));
     // mmdebstrap and layer writing block for a while; block_in_place keeps other tasks running.
-    let built: BuiltImage = tokio::task::block_in_place(|| {
-        build_image(stack, kind, args.apt_cache.as_deref(), &|line| out.info(line))
-    })?;
+    let built: BuiltImage =
+        tokio::task::block_in_place(|| build_image(stack, kind, args.apt_cache.as_deref(), &|line| out.info(line)))?;
     let layer = built.image.layers.first().context("the image has no layer")?;
     out.info(&format!(
         "{} MB uncompressed, {} MB compressed ({})",

@@ -62,10 +62,7 @@ impl RunningApp {
     /// Sends SIGTERM to kiln and waits for it to stop the app.
     pub(crate) fn stop(&mut self) -> ExitStatus {
         let mut process = self.process.take().expect("the app is running");
-        let status = Command::new("kill")
-            .args(["-TERM", &process.id().to_string()])
-            .status()
-            .expect("kill runs");
+        let status = Command::new("kill").args(["-TERM", &process.id().to_string()]).status().expect("kill runs");
         assert!(status.success(), "kill -TERM failed");
         process.wait().expect("kiln run ends")
     }

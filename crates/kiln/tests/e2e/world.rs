@@ -45,9 +45,16 @@ pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
+/// Where the world keeps its files: `KILN_E2E_DIR`, else `e2e/` in the target directory. Two
+/// runs at once need two of them (each run empties its kiln cache).
 fn work_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
-    let dir = target.join("e2e");
+    let dir = std::env::var_os("KILN_E2E_DIR").map_or_else(
+        || {
+            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+            target.join("e2e")
+        },
+        PathBuf::from,
+    );
     std::fs::create_dir_all(&dir).expect("e2e work dir");
     dir
 }
@@ -61,7 +68,8 @@ fn build_world() -> World {
     let mirror_dir = work.join("mirror");
     let (mirror_file, checksum, version) = step("make a Go mirror", || go_mirror(&mirror_dir));
     let mirror = FileServer::start(&mirror_dir);
-    let inventory = write_inventory(&work.join("inventory.toml"), &version, &format!("{}/{mirror_file}", mirror.url), &checksum);
+    let inventory =
+        write_inventory(&work.join("inventory.toml"), &version, &format!("{}/{mirror_file}", mirror.url), &checksum);
     let tampered_inventory = write_inventory(
         &work.join("tampered-inventory.toml"),
         &version,
@@ -73,15 +81,30 @@ fn build_world() -> World {
     let run_image = format!("{}/kiln/run:e2e", registry.address);
     let builder = format!("{}/kiln/builder:e2e", registry.address);
     step("kiln stack build", || {
-        expect_success(&kiln(&cache_dir, &["stack", "build", "--build-image", &build_image, "--run-image", &run_image]));
+        expect_success(&kiln(
+            &cache_dir,
+            &["stack", "build", "--build-image", &build_image, "--run-image", &run_image],
+        ));
     });
     step("kiln builder create", || {
         let config = repo_root().join("builder.toml");
-        expect_success(&kiln(&cache_dir, &[
-            "builder", "create", "--config", &config.to_string_lossy(), "--image", &builder,
-            "--build-image", &build_image, "--run-image", &run_image,
-            "--lifecycle", &lifecycle.to_string_lossy(),
-        ]));
+        expect_success(&kiln(
+            &cache_dir,
+            &[
+                "builder",
+                "create",
+                "--config",
+                &config.to_string_lossy(),
+                "--image",
+                &builder,
+                "--build-image",
+                &build_image,
+                "--run-image",
+                &run_image,
+                "--lifecycle",
+                &lifecycle.to_string_lossy(),
+            ],
+        ));
     });
     World { registry, builder, inventory, tampered_inventory, cache_dir, _mirror: mirror }
 }
@@ -115,12 +138,7 @@ pub(crate) fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
         .env_remove("KILN_BUILDER")
         .output()
         .expect("the kiln binary runs");
-    eprintln!(
-        "[e2e] kiln {} -> {}\n{}",
-        args.join(" "),
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    eprintln!("[e2e] kiln {} -> {}\n{}", args.join(" "), output.status, String::from_utf8_lossy(&output.stderr));
     output
 }
 
@@ -135,7 +153,19 @@ pub(crate) fn kiln_build(cache_dir: &Path, source: &Path, image: &str, inventory
     let inventory_env = format!("KILN_INVENTORY={}", inventory.display());
     let ca_env = format!("SSL_CERT_FILE={HOST_CA_BUNDLE}");
     let builder = &world().builder;
-    let mut args = vec!["build", &source, "--image", image, "--builder", builder, "--env", &inventory_env, "--env", &ca_env, "--json"];
+    let mut args = vec![
+        "build",
+        &source,
+        "--image",
+        image,
+        "--builder",
+        builder,
+        "--env",
+        &inventory_env,
+        "--env",
+        &ca_env,
+        "--json",
+    ];
     for pair in env {
         args.extend(["--env", pair]);
     }
@@ -143,12 +173,7 @@ pub(crate) fn kiln_build(cache_dir: &Path, source: &Path, image: &str, inventory
 }
 
 pub(crate) fn expect_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "kiln failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "kiln failed ({}):\n{}", output.status, String::from_utf8_lossy(&output.stderr));
 }
 
 fn run_checked(command: &mut Command) {
@@ -158,11 +183,7 @@ fn run_checked(command: &mut Command) {
 
 /// `cargo libcnb package`: the musl-built buildpacks that builder.toml points at.
 fn package_buildpacks() {
-    run_checked(
-        Command::new("cargo")
-            .args(["libcnb", "package", "--release"])
-            .current_dir(repo_root()),
-    );
+    run_checked(Command::new("cargo").args(["libcnb", "package", "--release"]).current_dir(repo_root()));
 }
 
 fn build_lifecycle(work: &Path) -> PathBuf {
@@ -178,15 +199,12 @@ fn build_lifecycle(work: &Path) -> PathBuf {
 
 /// A go.dev-style archive (`go/` at the top) of this machine's Go, its sha256 and version.
 fn go_mirror(dir: &Path) -> (String, String, String) {
-    let goroot = String::from_utf8(
-        Command::new("go").args(["env", "GOROOT"]).output().expect("go env GOROOT").stdout,
-    )
-    .expect("utf-8 GOROOT");
+    let goroot = String::from_utf8(Command::new("go").args(["env", "GOROOT"]).output().expect("go env GOROOT").stdout)
+        .expect("utf-8 GOROOT");
     let goroot = PathBuf::from(goroot.trim());
-    let version = String::from_utf8(
-        Command::new("go").args(["env", "GOVERSION"]).output().expect("go env GOVERSION").stdout,
-    )
-    .expect("utf-8 version");
+    let version =
+        String::from_utf8(Command::new("go").args(["env", "GOVERSION"]).output().expect("go env GOVERSION").stdout)
+            .expect("utf-8 version");
     let version = version.trim().trim_start_matches("go").to_string();
     let file = format!("go{version}.linux-amd64.tar.gz");
     let archive = dir.join(&file);
@@ -197,15 +215,16 @@ fn go_mirror(dir: &Path) -> (String, String, String) {
         let name = goroot.file_name().expect("GOROOT has a name").to_string_lossy().to_string();
         run_checked(
             Command::new("tar")
-                .arg("-C").arg(parent)
+                .arg("-C")
+                .arg(parent)
                 .args(["--transform", &format!("s,^{name},go,"), "--use-compress-program=gzip -1", "-cf"])
                 .arg(&partial)
                 .arg(&name),
         );
         std::fs::rename(&partial, &archive).expect("mirror archive in place");
     }
-    let sum = String::from_utf8(Command::new("sha256sum").arg(&archive).output().expect("sha256sum").stdout)
-        .expect("utf-8");
+    let sum =
+        String::from_utf8(Command::new("sha256sum").arg(&archive).output().expect("sha256sum").stdout).expect("utf-8");
     let hex = sum.split_whitespace().next().expect("a checksum").to_string();
     (file, format!("sha256:{hex}"), version)
 }
