@@ -6,8 +6,8 @@ use crate::detect::DetectError;
 use crate::function::FunctionError;
 use crate::go_mod::GoModError;
 use crate::toolchain::{supported_list, UnsupportedGoVersion};
-use kiln_buildpack_output::ErrorMessage;
 use kiln_download::InstallError;
+use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_function::ConfigError;
 use kiln_inventory::{LoadError, INVENTORY_ENV};
 
@@ -34,28 +34,28 @@ impl From<GoFunctionError> for libcnb::Error<GoFunctionError> {
 
 impl GoFunctionError {
     pub(crate) fn message(self) -> ErrorMessage {
-        let message = |header: &str, body: String, advice: &str| ErrorMessage {
-            header: header.to_string(),
-            body,
-            advice: advice.to_string(),
-        };
+        let message = |kind, header: &str, body: String, advice: &str| ErrorMessage::new(kind, header, body, advice);
         match self {
             Self::Detect(error) => message(
+                ErrorKind::InvalidSource,
                 "Cannot read the source",
                 error.to_string(),
                 "Make every file of the source readable and build again.",
             ),
             Self::GoMod(error) => message(
+                ErrorKind::InvalidSource,
                 "Cannot use go.mod",
                 error.to_string(),
                 "Fix go.mod: `go mod edit -go=1.26` writes a valid go line.",
             ),
             Self::Inventory(error) => message(
+                ErrorKind::InvalidInventory,
                 "Cannot load the Go inventory",
                 error.to_string(),
                 &format!("Point {INVENTORY_ENV} at a readable inventory file (path, file:// or http(s):// URL), or unset it to use the embedded inventory."),
             ),
             Self::UnsupportedGoVersion(error) => ErrorMessage {
+                kind: ErrorKind::UnsupportedVersion,
                 header: format!("{} is not available", error.requirement),
                 body: format!(
                     "{} has no such Go for {}/{}.\nSupported versions: {}.",
@@ -68,22 +68,26 @@ impl GoFunctionError {
             },
             Self::GoDist(error) => match *error {
                 InstallError::ChecksumMismatch { location, expected, actual } => message(
+                ErrorKind::ChecksumMismatch,
                 "The Go download does not match its checksum",
                 format!("{location}\nexpected {expected}\nactual   {actual}\nThe build stopped and nothing was installed."),
                 "The file differs from the one the inventory lists: check the mirror that serves it, or correct the inventory's checksum if the file is the official one.",
                 ),
                 error => message(
+                    ErrorKind::DownloadFailed,
                     "Cannot install Go",
                     error.to_string(),
                     "Check that the inventory's URL is reachable from the build, or set KILN_INVENTORY to a reachable mirror.",
                 ),
             },
             Self::Compile(error @ CompileError::Failed(_)) => message(
+                ErrorKind::CompileError,
                 "Compiling the Go code failed",
                 error.to_string(),
                 "Fix the errors above (paths are relative to the source root) and build again.",
             ),
             Self::Compile(error) => message(
+                ErrorKind::CacheFailed,
                 "Cannot compile the Go code",
                 error.to_string(),
                 "Clear the build cache and build again.",
@@ -91,6 +95,7 @@ impl GoFunctionError {
             Self::FunctionConfig(error) => error.message(),
             Self::Function(error) => error.message(),
             Self::Scratch(error) => message(
+                ErrorKind::FilesystemError,
                 "Cannot write the function build's files",
                 error.to_string(),
                 "Check that the build's temporary directory (/tmp) and layers directory are writable and have free space.",

@@ -4,7 +4,7 @@
 use crate::go_mod::GoMod;
 use crate::package_info::{GoFunction, PackageInfo, PackageInfoError};
 use crate::signature::{expected_signature, implements, signature_type_of};
-use kiln_buildpack_output::ErrorMessage;
+use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_function::{
     function_not_found, wrong_signature, FoundFunction, FunctionConfig, SignatureType, FUNCTION_SOURCE, FUNCTION_TARGET,
 };
@@ -88,21 +88,22 @@ impl FunctionPackage {
 
 impl FunctionError {
     pub(crate) fn message(self) -> ErrorMessage {
-        let message =
-            |header: &str, body: String, advice: String| ErrorMessage { header: header.to_string(), body, advice };
+        let message = |kind, header: &str, body: String, advice: String| ErrorMessage::new(kind, header, body, advice);
         let set_source = format!(
             "Set {} to the directory of the function's package, relative to the source root (unset means the root).",
             FUNCTION_SOURCE.name
         );
         match self {
             Self::NoModulePath => message(
+                ErrorKind::InvalidSource,
                 "go.mod has no module path",
                 self.to_string(),
                 "Add a `module` line to go.mod (`go mod init example.com/function` writes one).".to_string(),
             ),
-            Self::SourceNotADirectory { .. } => message("The function's directory does not exist", self.to_string(), set_source),
-            Self::NoGoFiles { .. } => message("No Go files for the function", self.to_string(), set_source),
+            Self::SourceNotADirectory { .. } => message(ErrorKind::InvalidFunctionConfig, "The function's directory does not exist", self.to_string(), set_source),
+            Self::NoGoFiles { .. } => message(ErrorKind::InvalidFunctionConfig, "No Go files for the function", self.to_string(), set_source),
             Self::MainPackage { .. } => message(
+                ErrorKind::InvalidFunctionConfig,
                 &format!("{} is set, but the function's package is `main`", FUNCTION_TARGET.name),
                 self.to_string(),
                 format!(
@@ -124,6 +125,7 @@ impl FunctionError {
                 signature_type_of(&function),
             ),
             Self::Describe(error) => message(
+                ErrorKind::InvalidSource,
                 "Cannot read the function's package",
                 error.to_string(),
                 "Check that the function's directory is a readable Go package.".to_string(),

@@ -33,7 +33,7 @@ use crate::layers::module_cache::handle_module_cache_layer;
 use crate::main_package::{main_package, write_main_package};
 use crate::package_info::describe_package;
 use crate::toolchain::{resolve, Requirement};
-use kiln_buildpack_output::print_libcnb_error;
+use kiln_buildpack::print_libcnb_error;
 use kiln_function::FunctionConfig;
 use kiln_inventory::INVENTORY_ENV;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};

@@ -1,7 +1,7 @@
 //! Reading the function contract from the build's environment.
 
 use crate::signature::{SignatureType, UnknownSignatureType};
-use kiln_buildpack_output::ErrorMessage;
+use kiln_error::{ErrorKind, ErrorMessage};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
@@ -74,7 +74,7 @@ impl ConfigError {
                 ),
             ),
         };
-        ErrorMessage { header, body: self.to_string(), advice }
+        ErrorMessage { kind: ErrorKind::InvalidFunctionConfig, header, body: self.to_string(), advice }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::config::{FUNCTION_TARGET, SIGNATURE_TYPE};
 use crate::signature::SignatureType;
-use kiln_buildpack_output::ErrorMessage;
+use kiln_error::{ErrorKind, ErrorMessage};
 use std::fmt::Write as _;
 
 /// A function the source does define, as the language writes its signature.
@@ -35,7 +35,7 @@ pub fn function_not_found(target: &str, place: &str, candidates: &[FoundFunction
         [only] => format!("Set {}={} to serve it, or add `{target}` to the source.", FUNCTION_TARGET.name, only.name),
         _ => format!("Set {} to one of the functions above, or add `{target}` to the source.", FUNCTION_TARGET.name),
     };
-    ErrorMessage { header: format!("Function `{target}` not found"), body, advice }
+    ErrorMessage { kind: ErrorKind::FunctionNotFound, header: format!("Function `{target}` not found"), body, advice }
 }
 
 /// `function` exists but is not a `signature_type` function, whose signature is `expected`.
@@ -61,7 +61,12 @@ pub fn wrong_signature(
             function.name, SIGNATURE_TYPE.name
         ),
     };
-    ErrorMessage { header: format!("Function `{}` has the wrong signature", function.name), body, advice }
+    ErrorMessage {
+        kind: ErrorKind::WrongSignature,
+        header: format!("Function `{}` has the wrong signature", function.name),
+        body,
+        advice,
+    }
 }
 
 #[cfg(test)]

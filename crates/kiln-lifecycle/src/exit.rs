@@ -4,9 +4,9 @@
 //! (each buildpack's reason is short and is the whole answer) and a failed buildpack whose
 //! message kiln could read back from the log.
 
-use crate::buildpack_message::{buildpack_message, BuildpackMessage};
 use crate::detect_output::{buildpack_outputs, with_reasons};
 use crate::detection::DetectionHint;
+use kiln_error::ErrorMessage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LifecycleError {
@@ -14,14 +14,14 @@ pub enum LifecycleError {
     NoBuildpackDetected { hints: Vec<DetectionHint> },
     /// A buildpack's detect step errored; `message` is what it said, when kiln could find it.
     #[error("detection failed: {}", detect_failure(.message.as_ref()))]
-    DetectFailed { message: Option<BuildpackMessage> },
+    DetectFailed { message: Option<ErrorMessage> },
     #[error("could not read the previous image or the run image (exit {0}); check that the registry is reachable and that your credentials (docker config.json) allow pulling and pushing")]
     Analyze(i32),
     #[error("could not restore cached layers (exit {0}); the build cache may be damaged: remove it (`rm -rf` the directory named above) and build again")]
     Restore(i32),
     /// A buildpack's build step failed; `message` is what it said, when kiln could find it.
     #[error("{}", buildpack_failure(.message.as_ref()))]
-    BuildpackFailed { message: Option<BuildpackMessage> },
+    BuildpackFailed { message: Option<ErrorMessage> },
     #[error("the build step failed (exit {0}); see the lifecycle output above")]
     Build(i32),
     #[error("could not export the image (exit {0}); check that the registry is reachable and that you may push to it; nothing was tagged")]
@@ -44,10 +44,10 @@ impl LifecycleError {
     pub fn from_exit_code(code: i32, log: &str, hints: Vec<DetectionHint>) -> Self {
         match code {
             20 => Self::NoBuildpackDetected { hints: with_reasons(hints, buildpack_outputs(log)) },
-            21 | 22 => Self::DetectFailed { message: buildpack_message(log) },
+            21 | 22 => Self::DetectFailed { message: ErrorMessage::last_in(log) },
             30..=39 => Self::Analyze(code),
             40..=49 => Self::Restore(code),
-            51 => Self::BuildpackFailed { message: buildpack_message(log) },
+            51 => Self::BuildpackFailed { message: ErrorMessage::last_in(log) },
             50..=59 => Self::Build(code),
             60..=69 => Self::Export(code),
             _ => Self::Other(code),
@@ -76,17 +76,28 @@ impl LifecycleError {
 }
 
 /// "header: details" as the buildpack wrote them, or a pointer to its output.
-fn buildpack_failure(message: Option<&BuildpackMessage>) -> String {
+fn buildpack_failure(message: Option<&ErrorMessage>) -> String {
     message.map_or_else(
         || "the build failed; the buildpack's output above says why and what to change".to_string(),
-        BuildpackMessage::to_text,
+        message_text,
     )
 }
 
-fn detect_failure(message: Option<&BuildpackMessage>) -> String {
+/// "header: body\n\nadvice", leaving out the parts the buildpack left empty.
+fn message_text(message: &ErrorMessage) -> String {
+    let details: Vec<&str> =
+        [message.body.trim(), message.advice.trim()].into_iter().filter(|part| !part.is_empty()).collect();
+    if details.is_empty() {
+        message.header.clone()
+    } else {
+        format!("{}: {}", message.header, details.join("\n\n"))
+    }
+}
+
+fn detect_failure(message: Option<&ErrorMessage>) -> String {
     message.map_or_else(
         || "a buildpack's detect step errored (its output is above); fix what it names and build again".to_string(),
-        BuildpackMessage::to_text,
+        message_text,
     )
 }
 
@@ -123,6 +134,7 @@ fn hint_item(hint: &DetectionHint) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kiln_error::ErrorKind;
 
     #[test]
     fn no_buildpack_detected_lists_what_each_looks_for() {
@@ -173,10 +185,12 @@ mod tests {
     #[test]
     fn a_buildpack_failure_carries_the_buildpacks_message() {
         let error = LifecycleError::BuildpackFailed {
-            message: Some(BuildpackMessage {
-                header: "Function `F` has the wrong signature".into(),
-                details: "`F` is declared as\n  func()\n\nChange `F`.".into(),
-            }),
+            message: Some(ErrorMessage::new(
+                ErrorKind::WrongSignature,
+                "Function `F` has the wrong signature",
+                "`F` is declared as\n  func()",
+                "Change `F`.",
+            )),
         };
         assert_eq!(
             error.to_string(),
@@ -189,14 +203,6 @@ mod tests {
                  says why and what to change"
             )
         );
-    }
-
-    #[test]
-    fn a_buildpack_failure_without_details_is_its_header() {
-        let error = LifecycleError::BuildpackFailed {
-            message: Some(BuildpackMessage { header: "Out of disk space".into(), details: String::new() }),
-        };
-        assert_eq!(error.to_string(), "Out of disk space");
     }
 
     #[test]
@@ -216,11 +222,14 @@ mod tests {
             panic!("20 is no buildpack detected");
         };
         assert_eq!(hints[0].reason.as_deref(), Some("no go.mod here"));
-        let failed = "[Error: Go 1.99 is not available]\nUse 1.26.\nERROR: failed to build: exit status 1\n";
-        let error = LifecycleError::from_exit_code(51, failed, vec![]);
+        let unavailable = ErrorMessage::new(ErrorKind::UnsupportedVersion, "Go 1.99 is not available", "", "Use 1.26.");
+        let failed = format!("kiln-error: {}\nERROR: failed to build: exit status 1\n", serde_json::json!(unavailable));
+        let error = LifecycleError::from_exit_code(51, &failed, vec![]);
         assert_eq!(error.to_string(), "Go 1.99 is not available: Use 1.26.");
-        let detect_error = "[Error: FUNC_SRC is invalid]\nUse a relative path.\n======== Results ========\n";
-        let error = LifecycleError::from_exit_code(21, detect_error, vec![]);
+        let invalid =
+            ErrorMessage::new(ErrorKind::InvalidFunctionConfig, "FUNC_SRC is invalid", "", "Use a relative path.");
+        let detect_error = format!("kiln-error: {}\n======== Results ========\n", serde_json::json!(invalid));
+        let error = LifecycleError::from_exit_code(21, &detect_error, vec![]);
         assert_eq!(error.to_string(), "detection failed: FUNC_SRC is invalid: Use a relative path.");
     }
 

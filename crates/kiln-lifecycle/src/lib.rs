@@ -2,7 +2,6 @@
 //! behind into results and messages: the platform directory going in, `report.toml` and the
 //! process types coming out, and exit codes as errors that say what to do.
 
-mod buildpack_message;
 mod creator;
 mod detect_output;
 mod detection;
@@ -11,7 +10,6 @@ mod log_text;
 mod platform;
 mod report;
 
-pub use buildpack_message::BuildpackMessage;
 pub use creator::{Creator, PLATFORM_API};
 pub use detection::{detection_hints, DetectionHint};
 pub use exit::LifecycleError;

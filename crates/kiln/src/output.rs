@@ -65,12 +65,17 @@ fn for_people(error: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_lifecycle::BuildpackMessage;
+    use kiln_error::{ErrorKind, ErrorMessage};
 
     #[test]
     fn people_get_a_failed_buildpacks_header_only() {
         let error = anyhow::Error::from(LifecycleError::BuildpackFailed {
-            message: Some(BuildpackMessage { header: "Go 1.99 is not available".into(), details: "Use 1.22.".into() }),
+            message: Some(ErrorMessage::new(
+                ErrorKind::UnsupportedVersion,
+                "Go 1.99 is not available",
+                "",
+                "Use 1.22.",
+            )),
         });
         let shown = for_people(&error);
         assert!(shown.starts_with("the build failed: Go 1.99 is not available;"), "{shown}");

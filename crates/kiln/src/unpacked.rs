@@ -43,7 +43,7 @@ pub(crate) async fn unpacked(
     let pinned = reference.with_digest(&digest);
     let report = |progress: Progress| match progress {
         Progress::LayerStarted { digest, size } => {
-            out.info(&format!("Pulling layer {} ({})", short(&digest), human_size(size)))
+            out.info(&format!("Pulling layer {} ({})", short(&digest), human_size(size)));
         }
         Progress::LayerDone { digest, reused: true } => out.info(&format!("Layer {} already cached", short(&digest))),
         Progress::LayerDone { .. } => {}
