@@ -40,7 +40,12 @@ impl Creator<'_> {
     pub async fn run(&self) -> Result<BuildReport, LifecycleError> {
         let run = kiln_runc::run_teed(&self.container_spec(), "build", KEPT_OUTPUT).await?;
         if run.code != 0 {
-            return Err(LifecycleError::from_exit_code(run.code, &run.output, detection_hints(self.builder_rootfs)));
+            return Err(LifecycleError::from_exit_code(
+                run.code,
+                &run.output,
+                detection_hints(self.builder_rootfs),
+                self.image,
+            ));
         }
         Ok(read_report(self.layers_dir)?)
     }

@@ -3,10 +3,10 @@
 //! `buildpack.toml` (`[metadata.kiln] detects`, falling back to the buildpack's name). The
 //! buildpack's own account of this source, when there is one, is added as its `reason`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DetectionHint {
     pub buildpack: String,
     pub looks_for: String,

@@ -6,7 +6,8 @@
 
 use crate::detect_output::{buildpack_outputs, with_reasons};
 use crate::detection::DetectionHint;
-use kiln_error::ErrorMessage;
+use crate::failure::PhaseFailure;
+use kiln_error::{ErrorKind, ErrorMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LifecycleError {
@@ -15,19 +16,12 @@ pub enum LifecycleError {
     /// A buildpack's detect step errored; `message` is what it said, when kiln could find it.
     #[error("detection failed: {}", detect_failure(.message.as_ref()))]
     DetectFailed { message: Option<ErrorMessage> },
-    #[error("could not read the previous image or the run image (exit {0}); check that the registry is reachable and that your credentials (docker config.json) allow pulling and pushing")]
-    Analyze(i32),
-    #[error("could not restore cached layers (exit {0}); the build cache may be damaged: remove it (`rm -rf` the directory named above) and build again")]
-    Restore(i32),
     /// A buildpack's build step failed; `message` is what it said, when kiln could find it.
     #[error("{}", buildpack_failure(.message.as_ref()))]
     BuildpackFailed { message: Option<ErrorMessage> },
-    #[error("the build step failed (exit {0}); see the lifecycle output above")]
-    Build(i32),
-    #[error("could not export the image (exit {0}); check that the registry is reachable and that you may push to it; nothing was tagged")]
-    Export(i32),
-    #[error("the lifecycle failed with exit code {0}; see its output above")]
-    Other(i32),
+    /// Any other phase failed; the lifecycle's own last error line says why.
+    #[error("{}", .0.message())]
+    Phase(PhaseFailure),
     #[error(transparent)]
     Runc(#[from] kiln_runc::RuncError),
     #[error(transparent)]
@@ -37,23 +31,59 @@ pub enum LifecycleError {
 }
 
 impl LifecycleError {
-    /// The error for a lifecycle exit code other than 0. `log` is the end of the lifecycle's
-    /// output, where the buildpacks' own words are read from; `hints` (what each buildpack
-    /// looks for) are only used for "no buildpack detected".
+    /// The error for a lifecycle exit code other than 0 while building `image`. `log` is the
+    /// end of the lifecycle's output, where the buildpacks' and the lifecycle's own words are
+    /// read from; `hints` (what each buildpack looks for) are only used for "no buildpack
+    /// detected".
     #[must_use]
-    pub fn from_exit_code(code: i32, log: &str, hints: Vec<DetectionHint>) -> Self {
+    pub fn from_exit_code(code: i32, log: &str, hints: Vec<DetectionHint>, image: &str) -> Self {
         match code {
             20 => Self::NoBuildpackDetected { hints: with_reasons(hints, buildpack_outputs(log)) },
             21 | 22 => Self::DetectFailed { message: ErrorMessage::last_in(log) },
-            30..=39 => Self::Analyze(code),
-            40..=49 => Self::Restore(code),
             51 => Self::BuildpackFailed { message: ErrorMessage::last_in(log) },
-            50..=59 => Self::Build(code),
-            60..=69 => Self::Export(code),
-            _ => Self::Other(code),
+            _ => Self::Phase(PhaseFailure::read(code, log, image)),
+        }
+    }
+
+    /// The error's kind: the buildpack's own for its failures, the lifecycle's words' for the
+    /// other phases.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NoBuildpackDetected { .. } => ErrorKind::NoBuildpackDetected,
+            Self::DetectFailed { message } | Self::BuildpackFailed { message } => {
+                message.as_ref().map_or(ErrorKind::BuildpackFailed, |message| message.kind)
+            }
+            Self::Phase(failure) => failure.kind,
+            Self::Runc(_) => ErrorKind::ContainerFailed,
+            Self::Platform(_) | Self::Report(_) => ErrorKind::FilesystemError,
+        }
+    }
+
+    /// What to do, where kiln knows more than the message says.
+    #[must_use]
+    pub fn advice(&self) -> Option<String> {
+        match self {
+            Self::NoBuildpackDetected { .. } => Some(NO_BUILDPACK_ADVICE.to_string()),
+            Self::DetectFailed { message: Some(message) } | Self::BuildpackFailed { message: Some(message) } => {
+                Some(message.advice.clone())
+            }
+            Self::Phase(failure) => Some(failure.advice()),
+            _ => None,
+        }
+    }
+
+    /// Each buildpack's detection hint, for "no buildpack detected".
+    #[must_use]
+    pub fn hints(&self) -> &[DetectionHint] {
+        match self {
+            Self::NoBuildpackDetected { hints } => hints,
+            _ => &[],
         }
     }
 }
+
+const NO_BUILDPACK_ADVICE: &str = "Add what your language needs, or choose a builder for it with --builder.";
 
 impl LifecycleError {
     /// The error in one line for a reader who has just watched the lifecycle's output, where
@@ -106,7 +136,7 @@ fn hint_list(hints: &[DetectionHint]) -> String {
         return ". Check that the source directory is the one you meant.".to_string();
     }
     let lines: String = hints.iter().map(hint_item).collect();
-    format!(". The builder's buildpacks look for:{lines}\nAdd what your language needs, or choose a builder for it with --builder.")
+    format!(". The builder's buildpacks look for:{lines}\n{NO_BUILDPACK_ADVICE}")
 }
 
 /// One buildpack in the list: its own reason for this source when it gave one (which says
@@ -134,7 +164,8 @@ fn hint_item(hint: &DetectionHint) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_error::ErrorKind;
+
+    const IMAGE: &str = "127.0.0.1:5000/apps/hello:1";
 
     #[test]
     fn no_buildpack_detected_lists_what_each_looks_for() {
@@ -142,6 +173,7 @@ mod tests {
             20,
             "",
             vec![DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into(), reason: None }],
+            IMAGE,
         );
         let message = error.to_string();
         assert!(message.starts_with("no buildpack detected"), "{message}");
@@ -170,6 +202,7 @@ mod tests {
                 },
                 DetectionHint { buildpack: "silent/bp".into(), looks_for: "Silent".into(), reason: None },
             ],
+            IMAGE,
         );
         assert_eq!(
             error.to_string(),
@@ -207,7 +240,7 @@ mod tests {
 
     #[test]
     fn a_buildpack_failure_without_a_message_points_at_the_output() {
-        let error = LifecycleError::from_exit_code(51, "", vec![]);
+        let error = LifecycleError::from_exit_code(51, "", vec![], IMAGE);
         assert_eq!(error.to_string(), "the build failed; the buildpack's output above says why and what to change");
         assert_eq!(error.summary_after_output(), None);
     }
@@ -217,34 +250,42 @@ mod tests {
         let hint = DetectionHint { buildpack: "kiln/go-function".into(), looks_for: "a go.mod".into(), reason: None };
         let undetected =
             "======== Output: kiln/go-function@0.1.0 ========\nno go.mod here\n======== Results ========\n";
-        let LifecycleError::NoBuildpackDetected { hints } = LifecycleError::from_exit_code(20, undetected, vec![hint])
+        let LifecycleError::NoBuildpackDetected { hints } =
+            LifecycleError::from_exit_code(20, undetected, vec![hint], IMAGE)
         else {
             panic!("20 is no buildpack detected");
         };
         assert_eq!(hints[0].reason.as_deref(), Some("no go.mod here"));
         let unavailable = ErrorMessage::new(ErrorKind::UnsupportedVersion, "Go 1.99 is not available", "", "Use 1.26.");
         let failed = format!("kiln-error: {}\nERROR: failed to build: exit status 1\n", serde_json::json!(unavailable));
-        let error = LifecycleError::from_exit_code(51, &failed, vec![]);
+        let error = LifecycleError::from_exit_code(51, &failed, vec![], IMAGE);
         assert_eq!(error.to_string(), "Go 1.99 is not available: Use 1.26.");
         let invalid =
             ErrorMessage::new(ErrorKind::InvalidFunctionConfig, "FUNC_SRC is invalid", "", "Use a relative path.");
         let detect_error = format!("kiln-error: {}\n======== Results ========\n", serde_json::json!(invalid));
-        let error = LifecycleError::from_exit_code(21, &detect_error, vec![]);
+        let error = LifecycleError::from_exit_code(21, &detect_error, vec![], IMAGE);
         assert_eq!(error.to_string(), "detection failed: FUNC_SRC is invalid: Use a relative path.");
     }
 
     #[test]
     fn exit_codes_map_to_phases() {
         assert!(matches!(
-            LifecycleError::from_exit_code(21, "", vec![]),
+            LifecycleError::from_exit_code(21, "", vec![], IMAGE),
             LifecycleError::DetectFailed { message: None }
         ));
-        assert!(matches!(LifecycleError::from_exit_code(32, "", vec![]), LifecycleError::Analyze(32)));
+        assert_eq!(LifecycleError::from_exit_code(32, "", vec![], IMAGE).kind(), ErrorKind::LifecycleFailed);
         assert!(matches!(
-            LifecycleError::from_exit_code(51, "", vec![]),
+            LifecycleError::from_exit_code(51, "", vec![], IMAGE),
             LifecycleError::BuildpackFailed { message: None }
         ));
-        assert!(matches!(LifecycleError::from_exit_code(62, "", vec![]), LifecycleError::Export(62)));
-        assert!(matches!(LifecycleError::from_exit_code(1, "", vec![]), LifecycleError::Other(1)));
+        assert_eq!(LifecycleError::from_exit_code(41, "", vec![], IMAGE).kind(), ErrorKind::CacheFailed);
+        let unauthorized = "ERROR: failed to initialize analyzer: HEAD http://r/v2/a/manifests/1: unexpected status code 401 Unauthorized\n";
+        let error = LifecycleError::from_exit_code(1, unauthorized, vec![], IMAGE);
+        assert_eq!(error.kind(), ErrorKind::Unauthorized);
+        assert!(
+            error.advice().is_some_and(|advice| advice.contains("docker login 127.0.0.1:5000")),
+            "{:?}",
+            error.advice()
+        );
     }
 }

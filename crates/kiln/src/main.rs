@@ -2,6 +2,7 @@
 
 mod cache;
 mod commands;
+mod failure;
 mod output;
 mod project_descriptor;
 mod registry_auth;
@@ -51,9 +52,6 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(error) => {
-            out.error(&error);
-            ExitCode::FAILURE
-        }
+        Err(error) => ExitCode::from(out.error(&error)),
     }
 }

@@ -1,7 +1,7 @@
 //! What kiln tells people and machines: phases and progress on stderr, the result on stdout
 //! (one JSON document with `--json`), errors as a message followed by their causes.
 
-use kiln_lifecycle::LifecycleError;
+use crate::failure::Failure;
 use serde::Serialize;
 use std::io::Write;
 
@@ -39,53 +39,14 @@ impl Output {
         drop(written);
     }
 
-    pub(crate) fn error(&self, error: &anyhow::Error) {
-        let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
+    /// Reports `error` (stderr for people; with `--json`, `{"error": {kind, message, advice,
+    /// causes, hints}}` on stdout) and returns the exit status its kind calls for.
+    pub(crate) fn error(&self, error: &anyhow::Error) -> u8 {
+        let failure = Failure::of(error);
         if self.json {
-            let value = serde_json::json!({ "error": error.to_string(), "causes": causes });
-            println!("{value}");
+            println!("{}", serde_json::json!({ "error": failure }));
         }
-        eprintln!("error: {}", for_people(error));
-        for cause in causes {
-            eprintln!("  caused by: {cause}");
-        }
-    }
-}
-
-/// The error as stderr shows it. A failed buildpack's message was printed moments ago by the
-/// buildpack itself, just above: repeated in full it would be the same lines twice, so people
-/// get its header and a pointer. `--json` readers, who may not see stderr, get it whole.
-fn for_people(error: &anyhow::Error) -> String {
-    error
-        .downcast_ref::<LifecycleError>()
-        .and_then(LifecycleError::summary_after_output)
-        .unwrap_or_else(|| error.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use kiln_error::{ErrorKind, ErrorMessage};
-
-    #[test]
-    fn people_get_a_failed_buildpacks_header_only() {
-        let error = anyhow::Error::from(LifecycleError::BuildpackFailed {
-            message: Some(ErrorMessage::new(
-                ErrorKind::UnsupportedVersion,
-                "Go 1.99 is not available",
-                "",
-                "Use 1.22.",
-            )),
-        });
-        let shown = for_people(&error);
-        assert!(shown.starts_with("the build failed: Go 1.99 is not available;"), "{shown}");
-        assert!(!shown.contains("Use 1.22."), "{shown}");
-        assert_eq!(error.to_string(), "Go 1.99 is not available: Use 1.22.");
-    }
-
-    #[test]
-    fn people_get_other_errors_whole() {
-        let error = anyhow::anyhow!("the source directory does not exist");
-        assert_eq!(for_people(&error), "the source directory does not exist");
+        eprintln!("{}", failure.for_people());
+        failure.exit_code()
     }
 }

@@ -3,6 +3,8 @@
 
 #[path = "e2e/app.rs"]
 mod app;
+#[path = "e2e/errors.rs"]
+mod errors;
 #[path = "e2e/world.rs"]
 mod world;
 
@@ -76,26 +78,43 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
     let w = world();
     // The message is in the log; where the buildpack's build step failed, it is also in the
     // --json error itself.
-    for (fixture_name, env, message, in_json) in [
-        ("go-syntax-error", &[][..], "main.go:", false),
-        ("go-version-unknown", &[], "1.99", true),
-        ("go-func-missing", &["FUNC_NAME=HelloWorld"], "Goodbye: func(w http.ResponseWriter, _ *http.Request)", true),
-        ("go-func-wrong-signature", &["FUNC_NAME=HelloWorld"], "  func(http.ResponseWriter, *http.Request)", true),
+    for (fixture_name, env, message, in_json, kind) in [
+        ("go-syntax-error", &[][..], "main.go:", false, "CompileError"),
+        ("go-version-unknown", &[], "1.99", true, "UnsupportedVersion"),
+        (
+            "go-func-missing",
+            &["FUNC_NAME=HelloWorld"],
+            "Goodbye: func(w http.ResponseWriter, _ *http.Request)",
+            true,
+            "FunctionNotFound",
+        ),
+        (
+            "go-func-wrong-signature",
+            &["FUNC_NAME=HelloWorld"],
+            "  func(http.ResponseWriter, *http.Request)",
+            true,
+            "WrongSignature",
+        ),
         (
             "go-func-wrong-signature",
             &["FUNC_NAME=HelloWorld", "FUNC_SRC=../elsewhere"],
             "FUNC_SRC is `../elsewhere`",
             true,
+            "InvalidFunctionConfig",
         ),
+        ("go-http", &["FUNC_NAME=Hello;rm -rf /"], "FUNC_NAME", true, "InvalidFunctionName"),
     ] {
         let repository = format!("broken/{fixture_name}");
         let (output, _) = build_with(fixture_name, &repository, &w.inventory, env);
         assert!(!output.status.success(), "{fixture_name} built");
         let log = stderr(&output);
         assert!(log.contains(message), "{fixture_name}: no `{message}` in:\n{log}");
-        let error = json(&output)["error"].as_str().map(ToString::to_string);
+        let document = json(&output);
+        let error = document["error"]["message"].as_str().map(ToString::to_string);
         let error = error.unwrap_or_else(|| panic!("{fixture_name}: --json gave no error document"));
         assert!(!in_json || error.contains(message), "{fixture_name}: no `{message}` in the --json error:\n{error}");
+        assert_eq!(document["error"]["kind"], kind, "{fixture_name}: {document}");
+        assert_eq!(output.status.code(), Some(2), "{fixture_name}: a user error exits 2");
         assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
     }
 }
@@ -113,9 +132,17 @@ fn undetected_sources_say_why_and_leave_no_tag() {
         assert!(!output.status.success(), "{fixture_name} built without FUNC_NAME");
         let log = stderr(&output);
         assert!(log.contains("no buildpack detected"), "{fixture_name}: no `no buildpack detected` in:\n{log}");
-        let error = json(&output)["error"].as_str().map(ToString::to_string);
+        let document = json(&output);
+        let error = document["error"]["message"].as_str().map(ToString::to_string);
         let error = error.unwrap_or_else(|| panic!("{fixture_name}: --json gave no error document"));
         assert!(error.starts_with("no buildpack detected"), "{fixture_name}: {error}");
+        assert_eq!(document["error"]["kind"], "NoBuildpackDetected", "{fixture_name}: {document}");
+        let hints = document["error"]["hints"].as_array().cloned().unwrap_or_default();
+        assert!(
+            hints.iter().any(|hint| hint["buildpack"] == "kiln/go-function"
+                && hint["reason"].as_str().is_some_and(|r| r.contains(reason))),
+            "{fixture_name}: the hints are not one structured entry per buildpack with its reason: {document}"
+        );
         assert!(error.contains(reason), "{fixture_name}: no `{reason}` in the error:\n{error}");
         assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
     }
