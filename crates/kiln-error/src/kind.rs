@@ -228,6 +228,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_kind_with_its_exit_status() {
+        let readme = include_str!("../../../README.md");
+        for kind in ErrorKind::ALL {
+            let row = format!("| `{}` | {} |", kind.name(), kind.class().exit_code());
+            assert!(readme.contains(&row), "README.md's error table has no row starting `{row}`");
+        }
+    }
+
+    #[test]
     fn user_and_environment_errors_exit_differently() {
         assert_eq!(ErrorKind::FunctionNotFound.class().exit_code(), 2);
         assert_eq!(ErrorKind::RegistryUnreachable.class().exit_code(), 3);
