@@ -98,7 +98,7 @@ pub enum DownloadError {
     },
     #[error("`{0}` uses an unsupported scheme: use an http(s):// URL, a file:// URL or a path")]
     UnsupportedScheme(String),
-    #[error("cannot read the CA certificates in {}: {cause}. Point SSL_CERT_FILE at a readable PEM bundle, or unset it", path.display())]
+    #[error("cannot read the CA certificates in {}: {cause}. Make it a readable PEM bundle; SSL_CERT_FILE, if set, must name one", path.display())]
     Trust { path: PathBuf, cause: String },
     #[error("cannot prepare {}: {source}. Check free space and permissions of the layers directory", path.display())]
     Filesystem {

@@ -2,6 +2,15 @@
 
 use std::fmt;
 
+/// File name endings (lower case) and the archive format each names.
+const SUFFIXES: [(&str, Format); 5] = [
+    (".tar.gz", Format::TarGz),
+    (".tgz", Format::TarGz),
+    (".tar.xz", Format::TarXz),
+    (".txz", Format::TarXz),
+    (".zip", Format::Zip),
+];
+
 /// How an artifact is laid out, and so how it is installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -25,15 +34,10 @@ impl Format {
     pub fn from_location(location: &str) -> Self {
         let path = location.split(['?', '#']).next().unwrap_or(location);
         let file_name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-        if file_name.ends_with(".tar.gz") || file_name.ends_with(".tgz") {
-            Self::TarGz
-        } else if file_name.ends_with(".tar.xz") || file_name.ends_with(".txz") {
-            Self::TarXz
-        } else if file_name.ends_with(".zip") {
-            Self::Zip
-        } else {
-            Self::File { executable: false }
-        }
+        SUFFIXES
+            .iter()
+            .find(|(suffix, _)| file_name.ends_with(suffix))
+            .map_or(Self::File { executable: false }, |(_, format)| *format)
     }
 }
 

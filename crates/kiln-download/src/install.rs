@@ -3,7 +3,7 @@
 use crate::checksum::HashingReader;
 use crate::meter::Meter;
 use crate::retry::AttemptError;
-use crate::{Downloader, DownloadError, Failure, Format, Sha256Checksum};
+use crate::{DownloadError, Downloader, Failure, Format, Sha256Checksum};
 use flate2::read::GzDecoder;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -253,15 +253,12 @@ fn extract_zip(zip: File, destination: &Path, keep: &impl Fn(&Path) -> bool) -> 
         }
         // A link could point a later entry outside the destination; toolchain zips have none.
         if entry.is_symlink() {
-            let message = format!("entry `{}` is a symbolic link, which kiln does not unpack from a zip", name.display());
+            let message =
+                format!("entry `{}` is a symbolic link, which kiln does not unpack from a zip", name.display());
             return Err(ZipFailure::Archive(io::Error::other(message)));
         }
         let path = destination.join(&name);
-        let written = if entry.is_dir() {
-            fs::create_dir_all(&path)
-        } else {
-            write_zip_file(&mut entry, &path)
-        };
+        let written = if entry.is_dir() { fs::create_dir_all(&path) } else { write_zip_file(&mut entry, &path) };
         written.map_err(|error| match error.kind() {
             io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => ZipFailure::Archive(error),
             _ => ZipFailure::Filesystem(path.clone(), error),
@@ -343,7 +340,8 @@ mod tests {
 
     #[test]
     fn installs_the_top_level_directory_of_each_archive_format() {
-        for (format, file_name) in [(Format::TarGz, ARCHIVE), (Format::TarXz, "node.tar.xz"), (Format::Zip, "tool.zip")] {
+        for (format, file_name) in [(Format::TarGz, ARCHIVE), (Format::TarXz, "node.tar.xz"), (Format::Zip, "tool.zip")]
+        {
             let dir = tempfile::tempdir().expect("temp dir");
             let (bytes, binary) = archive(format);
             let path = dir.path().join(file_name);
@@ -401,7 +399,10 @@ mod tests {
             assert!(error.to_string().contains(NOT_THE_CHECKSUM));
             assert_eq!(server.requests().len(), 1, "{format}: a mismatch is never retried");
             assert!(report.recorded().retries.is_empty());
-            assert!(listing(dir.path()).is_empty(), "{format}: neither the destination nor the staging directory remains");
+            assert!(
+                listing(dir.path()).is_empty(),
+                "{format}: neither the destination nor the staging directory remains"
+            );
         }
     }
 
@@ -506,7 +507,10 @@ mod tests {
         let (requests, retries) = install_through(Format::TarGz, vec![Reply::Status(503)], &quick_settings());
         assert_eq!(requests, 2);
         assert_eq!(retries.len(), 1);
-        assert!(retries[0].contains("failed (503 Service Unavailable), retrying in 10 ms (attempt 2 of 3)"), "{retries:?}");
+        assert!(
+            retries[0].contains("failed (503 Service Unavailable), retrying in 10 ms (attempt 2 of 3)"),
+            "{retries:?}"
+        );
     }
 
     #[test]
@@ -537,44 +541,39 @@ mod tests {
         assert_eq!(retries.len(), 1, "{retries:?}");
     }
 
-    #[test]
-    fn a_persistent_503_fails_after_every_attempt_and_says_so() {
+    /// Installs from a server answering `status` to every request; returns the error, the
+    /// message, the requests and the retries.
+    fn fail_with(status: u16) -> (DownloadError, String, usize, usize) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server = ScriptedServer::start(ARCHIVE, Vec::new(), vec![Reply::Status(503); 5]);
+        let server = ScriptedServer::start(ARCHIVE, Vec::new(), vec![Reply::Status(status); 5]);
         let (downloader, report) = downloader();
         let expected: Sha256Checksum = NOT_THE_CHECKSUM.parse().expect("valid checksum");
 
         let error = downloader
             .install(server.url(), &expected, Format::TarGz, &dir.path().join("go"), |_| true)
-            .expect_err("503 on every attempt must fail");
+            .expect_err("an error status must fail");
 
-        assert_eq!(server.requests().len(), 3);
-        assert_eq!(report.recorded().retries.len(), 2);
-        assert!(error.is_transient());
         assert_eq!(error.kind(), kiln_error::ErrorKind::DownloadFailed);
+        assert!(listing(dir.path()).is_empty());
         let message = error.to_string();
         assert!(message.contains(server.url()), "{message}");
+        (error, message, server.requests().len(), report.recorded().retries.len())
+    }
+
+    #[test]
+    fn a_persistent_503_fails_after_every_attempt_and_says_so() {
+        let (error, message, requests, retries) = fail_with(503);
+        assert_eq!((requests, retries), (3, 2));
+        assert!(error.is_transient());
         assert!(message.contains("after 3 attempts: 503 Service Unavailable"), "{message}");
-        assert!(listing(dir.path()).is_empty());
     }
 
     #[test]
     fn a_404_is_not_retried() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let server = ScriptedServer::start(ARCHIVE, Vec::new(), vec![Reply::Status(404)]);
-        let (downloader, report) = downloader();
-        let expected: Sha256Checksum = NOT_THE_CHECKSUM.parse().expect("valid checksum");
-
-        let error = downloader
-            .install(server.url(), &expected, Format::TarGz, &dir.path().join("go"), |_| true)
-            .expect_err("404 must fail");
-
-        assert_eq!(server.requests().len(), 1);
-        assert!(report.recorded().retries.is_empty());
+        let (error, message, requests, retries) = fail_with(404);
+        assert_eq!((requests, retries), (1, 0));
         assert!(!error.is_transient());
-        assert_eq!(error.kind(), kiln_error::ErrorKind::DownloadFailed);
-        let message = error.to_string();
-        assert!(message.contains(server.url()) && message.contains("404 Not Found"), "{message}");
+        assert!(message.contains("(not retried): 404 Not Found"), "{message}");
     }
 
     #[test]

@@ -176,17 +176,19 @@ fn local_path(location: &str) -> Result<Option<PathBuf>, DownloadError> {
 }
 
 fn open_file(path: PathBuf) -> Result<Source, DownloadError> {
-    let open = || {
-        let file = File::open(&path)?;
-        let length = file.metadata()?.len();
-        Ok((file, length))
-    };
-    let (file, length) = open().map_err(|source| DownloadError::File { path: path.clone(), source })?;
-    Ok(Source { reader: Box::new(file), length: Some(length) })
+    let opened = File::open(&path).and_then(|file| Ok((file.metadata()?.len(), file)));
+    match opened {
+        Ok((length, file)) => Ok(Source { reader: Box::new(file), length: Some(length) }),
+        Err(source) => Err(DownloadError::File { path, source }),
+    }
 }
 
 fn failure_of(error: ureq::Error) -> Failure {
     match error {
+        // The handshake's refusal reaches us inside the transport's io::Error.
+        ureq::Error::Io(ref io) if matches!(io.get_ref(), Some(inner) if inner.is::<rustls::Error>()) => {
+            Failure::Tls(io.to_string())
+        }
         ureq::Error::Io(_)
         | ureq::Error::Timeout(_)
         | ureq::Error::HostNotFound
@@ -202,7 +204,9 @@ fn failure_of(error: ureq::Error) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{quick_settings, RecordingReport, Reply, ScriptedServer};
     use std::io::Write;
+    use std::process::Command;
 
     fn read_all(location: &str) -> String {
         let mut text = String::new();
@@ -228,5 +232,56 @@ mod tests {
     fn names_the_missing_file() {
         let error = open("/nonexistent/kiln/inventory.toml").err().expect("missing file must fail");
         assert!(error.to_string().contains("/nonexistent/kiln/inventory.toml"));
+    }
+
+    fn read_with(downloader: &Downloader, location: &str) -> String {
+        let mut text = String::new();
+        downloader.open(location).expect("open").read_to_string(&mut text).expect("read");
+        text
+    }
+
+    #[test]
+    fn open_retries_until_it_has_the_whole_body() {
+        let inventory = "[[artifacts]]\nversion = \"1.26.8\"\n".repeat(20);
+        let script = vec![Reply::Status(503), Reply::TruncateAfter(10)];
+        let server = ScriptedServer::start("inventory.toml", inventory.clone().into_bytes(), script);
+        let report = RecordingReport::default();
+        let downloader = Downloader::with_settings(&quick_settings(), report.clone()).expect("downloader");
+
+        assert_eq!(read_with(&downloader, server.url()), inventory);
+
+        assert_eq!(server.requests().len(), 3);
+        let retries = report.recorded().retries;
+        assert!(retries[0].contains("503 Service Unavailable") && retries[1].contains("10 of"), "{retries:?}");
+    }
+
+    /// Set in the child process of the proxy test: the URL it downloads.
+    const PROXIED_URL_ENV: &str = "KILN_DOWNLOAD_TEST_PROXIED_URL";
+
+    #[test]
+    fn downloads_through_the_proxy_the_environment_names() {
+        // The child: a host that does not exist, which only the proxy can answer for.
+        if let Ok(url) = std::env::var(PROXIED_URL_ENV) {
+            let downloader =
+                Downloader::with_settings(&quick_settings(), RecordingReport::default()).expect("downloader");
+            assert_eq!(read_with(&downloader, &url), "through the proxy");
+            return;
+        }
+        let proxy = ScriptedServer::start("unused", b"through the proxy".to_vec(), Vec::new());
+        // The environment is the process's: a child gets it, so that parallel tests do not.
+        let mut child = Command::new(std::env::current_exe().expect("test binary"));
+        child.args(["--exact", "source::tests::downloads_through_the_proxy_the_environment_names", "--quiet"]);
+        for name in ["ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy"] {
+            child.env_remove(name);
+        }
+        let output = child
+            .env("HTTP_PROXY", proxy.origin())
+            .env(PROXIED_URL_ENV, "http://kiln-proxy-test.invalid/inventory.toml")
+            .output()
+            .expect("run the child test");
+
+        let child_said = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "the download through the proxy failed:\n{child_said}");
+        assert_eq!(proxy.requests().first().map(String::as_str), Some("CONNECT kiln-proxy-test.invalid:80 HTTP/1.1"));
     }
 }

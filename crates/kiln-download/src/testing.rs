@@ -185,6 +185,13 @@ impl ScriptedServer {
         &self.url
     }
 
+    /// `http://127.0.0.1:<port>`, to name the server as a proxy.
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        let path_start = self.url.rfind('/').unwrap_or(self.url.len());
+        &self.url[..path_start]
+    }
+
     /// The request lines received so far (`GET /file HTTP/1.1`, `CONNECT host:80 HTTP/1.1`).
     #[must_use]
     pub fn requests(&self) -> Vec<String> {
