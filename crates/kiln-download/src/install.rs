@@ -470,6 +470,37 @@ mod tests {
         }
     }
 
+    type ZipWriter = zip::ZipWriter<io::Cursor<Vec<u8>>>;
+
+    #[test]
+    fn zips_with_links_or_paths_outside_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (downloader, _) = downloader();
+        let options = zip::write::SimpleFileOptions::default();
+        let zip_with = |add: &dyn Fn(&mut ZipWriter)| {
+            let mut writer = ZipWriter::new(io::Cursor::new(Vec::new()));
+            writer.add_directory("go/", options).expect("directory");
+            add(&mut writer);
+            writer.finish().expect("finish zip").into_inner()
+        };
+        let link = zip_with(&|writer| writer.add_symlink("go/etc", "/etc", options).expect("link"));
+        let outside = zip_with(&|writer| writer.start_file("go/../../outside", options).expect("file"));
+
+        for bytes in [link, outside] {
+            let layer = dir.path().join("layer");
+            fs::create_dir_all(&layer).expect("layer");
+            let server = ScriptedServer::start("tool.zip", bytes.clone(), Vec::new());
+
+            let error = downloader
+                .install(server.url(), &checksum_of(&bytes), Format::Zip, &layer.join("go"), |_| true)
+                .expect_err("an unsafe zip must fail");
+
+            assert!(matches!(error, DownloadError::Unpack { .. }), "{error}");
+            assert!(listing(&layer).is_empty());
+            assert_eq!(listing(dir.path()), ["layer"], "nothing was written outside");
+        }
+    }
+
     /// Installs through a server answering `script` first, and returns the requests it saw
     /// and the retry lines.
     fn install_through(format: Format, script: Vec<Reply>, settings: &Settings) -> (usize, Vec<String>) {
@@ -594,8 +625,8 @@ mod tests {
         assert_eq!(progress.last(), Some(&(Some(total), total, true)), "{progress:?}");
         assert_eq!(progress.iter().filter(|(_, _, finished)| *finished).count(), 1);
         assert!(progress.iter().all(|(announced, _, _)| *announced == Some(total)));
-        // One line per quarter before the end: 25%, 50%, 75%.
-        assert_eq!(progress.len(), 4, "{progress:?}");
+        // A line at each quarter before the end (25%, 50%, 75%), one per quarter at most.
+        assert!((2..=4).contains(&progress.len()), "{progress:?}");
     }
 
     #[test]
