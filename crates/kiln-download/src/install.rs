@@ -43,7 +43,8 @@ impl Downloader {
         destination: &Path,
         keep: impl Fn(&Path) -> bool,
     ) -> Result<(), DownloadError> {
-        let parent = destination.parent().unwrap_or(Path::new("."));
+        // A bare name ("go") has the empty path as its parent: the current directory.
+        let parent = destination.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
         self.attempt_with_retries(location, |source| {
             let staging = tempfile::Builder::new()
                 .prefix(".kiln-download-")
@@ -84,7 +85,14 @@ impl Install<'_> {
             unpack_tar(GzDecoder::new(&mut hashing), &contents, keep)
         };
         if let Err(error) = unpacked {
-            return Err(self.unpack_failed(hashing, &error));
+            return Err(match hashing.get_ref().failure().cloned() {
+                Some(failure) => AttemptError::Network(failure),
+                None if !is_archive_error(&error) => filesystem_error(&contents)(error).into(),
+                None => {
+                    let drained = hashing.finish();
+                    self.archive_failed(source, drained, &error)
+                }
+            });
         }
         let actual = hashing.finish().map_err(|error| source.failure_of(&error))?;
         self.verify(actual)?;
@@ -125,7 +133,6 @@ impl Install<'_> {
             });
         }
         let actual = hashing.finish().map_err(|error| source.failure_of(&error))?;
-        file.sync_all().map_err(filesystem_error(&path))?;
         self.verify(actual)?;
         Ok(path)
     }
@@ -148,31 +155,29 @@ impl Install<'_> {
         })
     }
 
-    /// Tells why unpacking the stream failed: the network (retry), a cut stream of unknown
-    /// length (retry), other bytes than the inventory lists, a broken archive, or the disk.
-    fn unpack_failed(&self, hashing: HashingReader<&mut Stream<'_>>, error: &io::Error) -> AttemptError {
-        if let Some(failure) = hashing.get_ref().failure() {
-            return AttemptError::Network(failure.clone());
-        }
-        if !is_archive_error(error) {
-            return filesystem_error(self.staging.path())(clone_io(error)).into();
-        }
-        let length = hashing.get_ref().length();
-        let received = hashing.get_ref().received();
-        let actual = match hashing.finish() {
+    /// Tells why the archive did not unpack although the network did not fail, once the rest
+    /// of the stream is `drained` into the digest: a cut stream of unknown length (retried),
+    /// other bytes than the inventory lists, or a broken archive.
+    fn archive_failed(
+        &self,
+        source: &Stream<'_>,
+        drained: io::Result<Sha256Checksum>,
+        error: &io::Error,
+    ) -> AttemptError {
+        let actual = match drained {
             Ok(actual) => actual,
-            Err(error) => return AttemptError::Network(Failure::Broken { received, cause: error.to_string() }),
+            Err(drain_error) => return source.failure_of(&drain_error),
         };
         match self.verify(actual) {
             // Without a Content-Length, a connection cut short looks like a clean end.
-            Err(_) if error.kind() == io::ErrorKind::UnexpectedEof && length.is_none() => {
-                AttemptError::Network(Failure::Truncated { received, expected: None })
+            Err(_) if error.kind() == io::ErrorKind::UnexpectedEof && source.length().is_none() => {
+                AttemptError::Network(Failure::Truncated { received: source.received(), expected: None })
             }
             Err(mismatch) => mismatch.into(),
             Ok(()) => DownloadError::Unpack {
                 location: self.location.to_string(),
                 format: self.format,
-                source: clone_io(error),
+                source: io::Error::new(error.kind(), error.to_string()),
             }
             .into(),
         }
@@ -201,11 +206,6 @@ fn is_archive_error(error: &io::Error) -> bool {
         error.kind(),
         io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof | io::ErrorKind::Other
     )
-}
-
-/// `io::Error` is not `Clone`; its kind and message are what the messages use.
-fn clone_io(error: &io::Error) -> io::Error {
-    io::Error::new(error.kind(), error.to_string())
 }
 
 /// Unpacks the entries of the tar stream `archive` that `keep` accepts into `destination`.
