@@ -6,7 +6,7 @@ use crate::detect::DetectError;
 use crate::function::FunctionError;
 use crate::go_mod::GoModError;
 use crate::toolchain::{supported_list, UnsupportedGoVersion};
-use kiln_download::InstallError;
+use kiln_download::DownloadError;
 use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_function::ConfigError;
 use kiln_inventory::{LoadError, INVENTORY_ENV};
@@ -18,7 +18,7 @@ pub(crate) enum GoFunctionError {
     GoMod(GoModError),
     Inventory(Box<LoadError>),
     UnsupportedGoVersion(Box<UnsupportedGoVersion>),
-    GoDist(Box<InstallError>),
+    GoDist(Box<DownloadError>),
     Compile(CompileError),
     FunctionConfig(ConfigError),
     Function(Box<FunctionError>),
@@ -67,7 +67,7 @@ impl GoFunctionError {
                 advice: format!("Change the `go` (or `toolchain`) line of go.mod to a supported version, or set {INVENTORY_ENV} to an inventory that has this one."),
             },
             Self::GoDist(error) => match *error {
-                InstallError::ChecksumMismatch { location, expected, actual } => message(
+                DownloadError::ChecksumMismatch { location, expected, actual } => message(
                 ErrorKind::ChecksumMismatch,
                 "The Go download does not match its checksum",
                 format!("{location}\nexpected {expected}\nactual   {actual}\nThe build stopped and nothing was installed."),
@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn a_checksum_mismatch_says_nothing_was_installed() {
         let checksum = |digit: &str| format!("sha256:{}", digit.repeat(64)).parse().expect("valid checksum");
-        let message = GoFunctionError::GoDist(Box::new(InstallError::ChecksumMismatch {
+        let message = GoFunctionError::GoDist(Box::new(DownloadError::ChecksumMismatch {
             location: "http://127.0.0.1:9/go1.26.8.linux-amd64.tar.gz".to_string(),
             expected: checksum("a"),
             actual: checksum("b"),

@@ -59,8 +59,8 @@ pub(crate) fn needed_by_builds(path_in_archive: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kiln_download::install_tar_gz;
-    use kiln_download::testing::{checksum_of, tar_gz};
+    use kiln_download::testing::{checksum_of, quick_settings, tar_gz, RecordingReport};
+    use kiln_download::{Downloader, Format};
     use std::fs;
 
     const KEPT: [&str; 14] = [
@@ -125,7 +125,9 @@ mod tests {
         let checksum = checksum_of(&archive);
         let goroot = dir.path().join("layer");
 
-        install_tar_gz(location.to_str().expect("utf-8 path"), &checksum, &goroot, needed_by_builds).expect("install");
+        let downloader = Downloader::with_settings(&quick_settings(), RecordingReport::default()).expect("downloader");
+        let location = location.to_str().expect("utf-8 path");
+        downloader.install(location, &checksum, Format::TarGz, &goroot, needed_by_builds).expect("install");
 
         let installed = |path: &str| goroot.join(path.trim_start_matches("go/"));
         for path in KEPT {

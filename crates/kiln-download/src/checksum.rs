@@ -65,6 +65,10 @@ impl<R: Read> HashingReader<R> {
         Self { inner, hasher: Sha256::new() }
     }
 
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
     /// Reads whatever the consumer left unread (an archive's padding, say) so the digest
     /// covers the whole stream, then returns it.
     pub(crate) fn finish(mut self) -> io::Result<Sha256Checksum> {

@@ -28,7 +28,7 @@ impl fmt::Display for InventoryOrigin {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read the inventory that {INVENTORY_ENV} names: {0}")]
-    Read(#[from] kiln_download::OpenError),
+    Read(#[from] kiln_download::DownloadError),
     #[error("cannot read the inventory at {location}: {source}. Check that {INVENTORY_ENV} names a complete UTF-8 TOML file")]
     Stream {
         location: String,

@@ -5,7 +5,7 @@ use crate::errors::GoFunctionError;
 use crate::go_dist_contents::{needed_by_builds, CONTENTS};
 use crate::go_version::GoVersion;
 use crate::GoFunctionBuildpack;
-use kiln_download::{install_tar_gz, Sha256Checksum};
+use kiln_download::{Downloader, Format, Sha256Checksum, StderrReport};
 use kiln_inventory::Artifact;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
@@ -72,7 +72,10 @@ pub(crate) fn handle_go_dist_layer(
         LayerState::Restored { cause } => log_info(format!("Reusing the Go toolchain: {cause}")),
         LayerState::Empty { cause } => {
             log_info(format!("Installing Go {} ({}) from {}", wanted.version, empty_cause(cause), artifact.url));
-            install_tar_gz(&artifact.url, &artifact.checksum, &goroot, needed_by_builds)
+            Downloader::new(StderrReport)
+                .and_then(|downloader| {
+                    downloader.install(&artifact.url, &artifact.checksum, Format::TarGz, &goroot, needed_by_builds)
+                })
                 .map_err(|error| GoFunctionError::GoDist(Box::new(error)))?;
             log_info(format!(
                 "Verified {}; left out the tests, docs and tools that builds do not use",
