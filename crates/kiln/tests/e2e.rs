@@ -3,6 +3,8 @@
 
 #[path = "e2e/app.rs"]
 mod app;
+#[path = "e2e/image_contents.rs"]
+mod image_contents;
 #[path = "e2e/world.rs"]
 mod world;
 
