@@ -56,16 +56,16 @@ fn image_paths(image: &str, scratch: &Path) -> Vec<String> {
 }
 
 #[test]
-fn go_image_holds_the_binary_and_kept_files_but_not_the_source() {
+fn go_function_image_holds_the_binary_and_kept_files_but_not_the_source() {
     let w = world();
     let scratch = tempfile::tempdir().expect("temp dir");
     let source = scratch.path().join("source");
-    run(Command::new("cp").arg("-r").arg(repo_root().join("test-fixtures/go-app-extra-files")).arg(&source));
+    run(Command::new("cp").arg("-r").arg(repo_root().join("test-fixtures/go-func-extra-files")).arg(&source));
     let big = source.join(BIG_FILE);
     std::fs::create_dir_all(big.parent().expect("parent")).expect("mkdir");
     std::fs::write(&big, incompressible(BIG_FILE_BYTES)).expect("the big file");
 
-    let image = format!("{}/apps/go-app-extra-files:1", w.registry.address);
+    let image = format!("{}/functions/go-func-extra-files:1", w.registry.address);
     let output = kiln_build(&w.cache_dir, &source, &image, &w.inventory, &[]);
     expect_success(&output);
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--json result");
@@ -73,7 +73,7 @@ fn go_image_holds_the_binary_and_kept_files_but_not_the_source() {
     assert!(size < (BIG_FILE_BYTES / 2) as u64, "the image is {size} bytes: the big file is in it\n{result}");
 
     let paths = image_paths(&image, scratch.path());
-    for gone in [BIG_FILE, "main.go", "go.mod", "project.toml"] {
+    for gone in [BIG_FILE, "greeting.go", "go.mod", "project.toml"] {
         assert!(!paths.iter().any(|path| path == &format!("workspace/{gone}")), "workspace/{gone} is in the image");
     }
     assert!(paths.iter().any(|path| path == "workspace/static/greeting.txt"), "the kept file is missing:\n{paths:#?}");

@@ -1,3 +1,0 @@
-module example.com/kiln/go-app-extra-files
-
-go 1.26
