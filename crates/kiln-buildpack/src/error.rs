@@ -99,11 +99,13 @@ impl CoreError {
                     crate::KEEP_FILES_ENV
                 ),
             ),
+            // The app directory is the source as kiln or pack copied it, modes included: what
+            // cannot be listed or removed there is a permission of the source.
             Self::Keep(error @ KeepError::Remove { .. }) => message(
-                ErrorKind::FilesystemError,
+                ErrorKind::InvalidSource,
                 "Cannot remove the source from the image".to_string(),
                 error.to_string(),
-                "Check that the build user may delete every file of the source (directories need write permission).".to_string(),
+                "Make every directory of the source readable and writable by its owner (`chmod -R u+rwX`) and build again.".to_string(),
             ),
         }
     }
@@ -143,6 +145,15 @@ mod tests {
             source: Box::new(InstallError::Open(kiln_download::open("/nonexistent/go.tar.gz").err().expect("missing"))),
         };
         assert_eq!(unreachable.message().kind, ErrorKind::DownloadFailed);
+    }
+
+    #[test]
+    fn a_source_directory_the_build_cannot_list_is_the_sources_problem() {
+        let unreadable =
+            KeepError::Remove { path: PathBuf::from("/workspace/secret"), source: std::io::Error::other("denied") };
+        let message = CoreError::Keep(unreadable).message();
+        assert_eq!(message.kind, ErrorKind::InvalidSource);
+        assert!(message.body.contains("/workspace/secret"), "{}", message.body);
     }
 
     #[test]
