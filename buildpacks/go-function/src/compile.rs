@@ -1,25 +1,13 @@
 //! Compiling the module's main package into one static, reproducible binary.
 
+use kiln_buildpack::{print, stream_tool, ToolError};
 use libcnb::Env;
-use libherokubuildpack::command::CommandExt;
-use libherokubuildpack::log::log_info;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, ExitStatus};
+use std::process::Command;
 
 /// Flags that make the same source give a byte-identical binary: no build paths, no VCS
 /// stamp, no symbol table or DWARF (also the smallest binary).
 const GO_BUILD_FLAGS: [&str; 4] = ["build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w"];
-
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum CompileError {
-    #[error("cannot run `go build`: {0}. The Go toolchain layer is incomplete: clear the build cache and build again")]
-    Spawn(#[source] std::io::Error),
-    /// go's own messages (with `file:line`) were streamed to the log as it ran; repeating
-    /// them here would print every compile error twice.
-    #[error("go build failed ({0}): its errors are in the output above")]
-    Failed(ExitStatus),
-}
 
 /// The package to compile: a directory relative to the source root, as go expects (`.`,
 /// `./_kiln_function_main`), and the `-overlay` file that adds generated files, if any.
@@ -28,24 +16,13 @@ pub(crate) struct Package<'a> {
     pub(crate) overlay: Option<&'a Path>,
 }
 
-/// Builds `package` of the module in `app_dir` into `output`, streaming go's stdout and
-/// stderr to `go_stdout` and `go_stderr` (the build log).
-pub(crate) fn go_build(
-    env: &Env,
-    app_dir: &Path,
-    package: &Package<'_>,
-    output: &Path,
-    go_stdout: impl Write + Send,
-    go_stderr: impl Write + Send,
-) -> Result<(), CompileError> {
-    if app_dir.join("vendor/modules.txt").is_file() {
-        log_info("Using the vendor/ directory (go builds with -mod=vendor)");
-    }
-    let mut flags: Vec<String> = GO_BUILD_FLAGS.iter().map(ToString::to_string).collect();
-    flags.extend(package.overlay.map(|overlay| format!("-overlay={}", overlay.display())));
+/// `go build` of `package` of the module in `app_dir` into `output`, with the Go environment
+/// `env`.
+pub(crate) fn go_build_command(env: &Env, app_dir: &Path, package: &Package<'_>, output: &Path) -> Command {
     let mut command = Command::new("go");
     command
-        .args(&flags)
+        .args(GO_BUILD_FLAGS)
+        .args(package.overlay.map(|overlay| format!("-overlay={}", overlay.display())))
         .arg("-o")
         .arg(output)
         .arg(package.dir)
@@ -53,18 +30,15 @@ pub(crate) fn go_build(
         .current_dir(app_dir)
         .env_clear()
         .envs(env);
-    let shown_flags: Vec<String> =
-        flags.iter().map(|flag| if flag.contains(' ') { format!("'{flag}'") } else { flag.clone() }).collect();
-    log_info(format!("Running: go {} -o {} {}", shown_flags.join(" "), output.display(), package.dir));
-    let status = command
-        .spawn_and_write_streams(go_stdout, go_stderr)
-        .and_then(|mut go| go.wait())
-        .map_err(CompileError::Spawn)?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(CompileError::Failed(status))
+    command
+}
+
+/// Compiles `package` into `output`, go's output streamed into the build log.
+pub(crate) fn compile(env: &Env, app_dir: &Path, package: &Package<'_>, output: &Path) -> Result<(), ToolError> {
+    if app_dir.join("vendor/modules.txt").is_file() {
+        print::sub_bullet("Using the vendor/ directory (go builds with -mod=vendor)");
     }
+    stream_tool(&mut go_build_command(env, app_dir, package, output))
 }
 
 /// These run the machine's real `go` (the same toolchain the tests' mirror serves).
@@ -72,6 +46,7 @@ pub(crate) fn go_build(
 mod tests {
     use super::*;
     use crate::test_support::{fixture, test_env};
+    use kiln_buildpack::run_streamed;
     use std::fs;
     use std::io;
 
@@ -94,7 +69,8 @@ mod tests {
             .map(|(index, source)| {
                 tiny_module(source);
                 let binary = output.path().join(format!("app{index}"));
-                go_build(&env, source, &ROOT, &binary, io::sink(), io::sink()).expect("go build");
+                run_streamed(&mut go_build_command(&env, source, &ROOT, &binary), io::sink(), io::sink())
+                    .expect("go build");
                 fs::read(binary).expect("binary")
             })
             .collect();
@@ -105,13 +81,26 @@ mod tests {
     fn compile_errors_reach_the_log_once_with_their_relative_file_and_line() {
         let output = tempfile::tempdir().expect("temp dir");
         let mut log = Vec::new();
-        let error =
-            go_build(&test_env(), &fixture("go-syntax-error"), &ROOT, &output.path().join("app"), io::sink(), &mut log)
-                .expect_err("a syntax error must fail");
+        let mut command = go_build_command(&test_env(), &fixture("go-syntax-error"), &ROOT, &output.path().join("app"));
+        let error = run_streamed(&mut command, io::sink(), &mut log).expect_err("a syntax error must fail");
         let log = String::from_utf8_lossy(&log);
         assert!(log.contains("./main.go:8:"), "{log}");
-        assert!(matches!(error, CompileError::Failed(_)), "{error:?}");
+        assert!(matches!(error, ToolError::Failed { .. }), "{error:?}");
         assert!(!error.to_string().contains("main.go"), "{error}");
         assert!(!output.path().join("app").exists());
+    }
+
+    #[test]
+    fn the_overlay_comes_before_the_output_and_package() {
+        let command = go_build_command(
+            &Env::new(),
+            Path::new("/workspace"),
+            &Package { dir: "./gen", overlay: Some(Path::new("/tmp/overlay.json")) },
+            Path::new("/layers/app/bin/app"),
+        );
+        assert_eq!(
+            kiln_buildpack::shown_command(&command),
+            "go build -trimpath -buildvcs=false '-ldflags=-s -w' -overlay=/tmp/overlay.json -o /layers/app/bin/app ./gen"
+        );
     }
 }

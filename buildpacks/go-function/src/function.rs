@@ -6,9 +6,26 @@ use crate::package_info::{GoFunction, PackageInfo, PackageInfoError};
 use crate::signature::{expected_signature, implements, signature_type_of};
 use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_function::{
-    function_not_found, wrong_signature, FoundFunction, FunctionConfig, SignatureType, FUNCTION_SOURCE, FUNCTION_TARGET,
+    function_not_found, wrong_signature, FoundFunction, FunctionConfig, IdentifierRule, SignatureType, FUNCTION_SOURCE,
+    FUNCTION_TARGET,
 };
 use std::path::{Path, PathBuf};
+
+/// Go identifiers (the spec's `letter { letter | unicode_digit }`, `_` being a letter). Rust's
+/// `is_alphabetic` and `is_numeric` take a few characters more than Go's letter and digit
+/// classes, never fewer: a name this refuses can never be a Go function, and the rare one it
+/// lets through is reported as not found by the package inspection.
+pub(crate) const GO_IDENTIFIER: IdentifierRule = IdentifierRule {
+    language: "Go",
+    description: "letters, digits and underscores, not starting with a digit",
+    is_identifier: is_go_identifier,
+};
+
+fn is_go_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|first| first == '_' || first.is_alphabetic())
+        && chars.all(|rest| rest == '_' || rest.is_alphanumeric())
+}
 
 /// The package holding the function.
 #[derive(Debug, PartialEq, Eq)]
@@ -175,6 +192,16 @@ mod tests {
             functions,
             unexported: unexported.iter().map(ToString::to_string).collect(),
             parse_error: None,
+        }
+    }
+
+    #[test]
+    fn go_identifiers_are_letters_digits_and_underscores_not_starting_with_a_digit() {
+        for name in ["HelloWorld", "_private", "Größe", "Ω2", "handler_v2"] {
+            assert!(is_go_identifier(name), "{name}");
+        }
+        for name in ["", "Hello;rm -rf /", "2fast", "Hello World", "pkg.Hello", "Hello()", "a-b"] {
+            assert!(!is_go_identifier(name), "{name}");
         }
     }
 

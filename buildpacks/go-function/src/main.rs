@@ -21,10 +21,9 @@ mod toolchain;
 use crate::compile::Package;
 use crate::detect::{detect, has_go_mod, Detection, DETECTS};
 use crate::errors::GoFunctionError;
-use crate::function::FunctionPackage;
+use crate::function::{FunctionPackage, GO_IDENTIFIER};
 use crate::go_env::{go_build_env, GoCaches};
 use crate::go_mod::GoMod;
-use crate::go_version::GoVersion;
 use crate::layers::app::handle_app_layer;
 use crate::layers::build_cache::handle_build_cache_layer;
 use crate::layers::funcinfo::handle_funcinfo_layer;
@@ -32,22 +31,17 @@ use crate::layers::go_dist::handle_go_dist_layer;
 use crate::layers::module_cache::handle_module_cache_layer;
 use crate::main_package::{main_package, write_main_package};
 use crate::package_info::describe_package;
-use crate::toolchain::{resolve, Requirement};
-use kiln_buildpack::print_libcnb_error;
-use kiln_function::FunctionConfig;
-use kiln_inventory::INVENTORY_ENV;
+use crate::toolchain::{Requirement, GO};
+use kiln_buildpack::{keep_only, print, print_libcnb_error, resolve_toolchain, CacheLimit, CoreError, KeepPatterns};
+use kiln_function::{check_function_name, FunctionConfig};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
-use libcnb::data::launch::{LaunchBuilder, ProcessBuilder};
+use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
 use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::layer_env::Scope;
 use libcnb::{buildpack_main, Buildpack, Env, Platform};
-use libherokubuildpack::log::{log_header, log_info};
 use std::path::Path;
-
-/// The official Go archives this buildpack knows, with their sha256.
-const EMBEDDED_INVENTORY: &str = include_str!("../inventory.toml");
 
 /// The package `go build` compiles: the module root.
 const ROOT_PACKAGE: &str = ".";
@@ -72,29 +66,32 @@ impl Buildpack for GoFunctionBuildpack {
     }
 
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
-        log_header("Go toolchain");
+        let started = print::buildpack("kiln Go");
+        let platform_env = context.platform.env();
+        // Settings are checked before anything is downloaded or compiled.
         let go_mod = GoMod::read(&context.app_dir).map_err(GoFunctionError::GoMod)?;
-        let function = function_config(context.platform.env())?;
+        let function = function_config(platform_env)?;
+        let keep =
+            KeepPatterns::from_env(platform_env).map_err(|error| GoFunctionError::from(CoreError::from(error)))?;
+        let cache_limit = CacheLimit::from_env(platform_env).map_err(GoFunctionError::from)?;
+
+        print::bullet("Go toolchain");
         let requirement = Requirement::of(&go_mod);
-        let override_location = context.platform.env().get_string_lossy(INVENTORY_ENV);
-        let (inventory, origin) = kiln_inventory::load::<GoVersion>(override_location.as_deref(), EMBEDDED_INVENTORY)
-            .map_err(|error| GoFunctionError::Inventory(Box::new(error)))?;
-        let artifact = resolve(&requirement, &inventory, &origin, &context.target.os, &context.target.arch)
-            .map_err(|error| GoFunctionError::UnsupportedGoVersion(Box::new(error)))?;
-        log_info(format!("{requirement} resolves to Go {} in {origin}", artifact.version));
-        let go_dist_env = handle_go_dist_layer(&context, artifact)?;
+        let artifact =
+            resolve_toolchain(&GO, &requirement, platform_env, &context.target).map_err(GoFunctionError::from)?;
+        let go_dist_env = handle_go_dist_layer(&context, &artifact)?;
 
-        log_header("Caches");
-        let module_cache = handle_module_cache_layer(&context)?;
-        let build_cache = handle_build_cache_layer(&context, &artifact.version)?;
+        print::bullet("Caches");
+        let module_cache = handle_module_cache_layer(&context, cache_limit)?;
+        let build_cache = handle_build_cache_layer(&context, &artifact.version, cache_limit)?;
 
-        log_header("Build");
+        print::bullet("Build");
         let process_env = go_dist_env.apply(Scope::Build, &Env::from_current());
         let caches = GoCaches { module_cache: &module_cache, build_cache: &build_cache };
-        let go_env = go_build_env(&process_env, context.platform.env(), &caches);
+        let go_env = go_build_env(&process_env, platform_env, &caches);
         let binary = match &function {
             None => {
-                log_info("Building an app: the root package is `main` (set FUNC_NAME to build a function)");
+                print::sub_bullet("Building an app: the root package is `main` (set FUNC_NAME to build a function)");
                 handle_app_layer(&context, &go_env, &Package { dir: ROOT_PACKAGE, overlay: None })?
             }
             Some(config) => {
@@ -105,11 +102,20 @@ impl Buildpack for GoFunctionBuildpack {
             }
         };
 
+        print::bullet("Image contents");
+        // The binary is in its launch layer; the lifecycle exports the app directory too.
+        keep_only(&context.app_dir, &keep).map_err(|error| GoFunctionError::from(CoreError::from(error)))?;
+        print::all_done(&Some(started));
+
         BuildResultBuilder::new()
             .launch(
                 LaunchBuilder::new()
                     .process(
-                        ProcessBuilder::new(process_type!("web"), [binary.to_string_lossy()]).default(true).build(),
+                        ProcessBuilder::new(process_type!("web"), [binary.to_string_lossy()])
+                            .default(true)
+                            // Where the kept files are, at their paths in the source.
+                            .working_directory(WorkingDirectory::App)
+                            .build(),
                     )
                     .build(),
             )
@@ -136,9 +142,10 @@ fn prepare_function(
     go_env: &Env,
     work_dir: &Path,
 ) -> Result<std::path::PathBuf, GoFunctionError> {
+    check_function_name(&config.target, &GO_IDENTIFIER).map_err(GoFunctionError::FunctionName)?;
     let function_error = |error| GoFunctionError::Function(Box::new(error));
     let package = FunctionPackage::locate(app_dir, go_mod, config).map_err(function_error)?;
-    log_info(format!(
+    print::sub_bullet(format!(
         "Building the {} function {} from package {} ({})",
         config.signature, config.target, package.import_path, package.place
     ));
@@ -154,7 +161,7 @@ buildpack_main!(GoFunctionBuildpack);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::go_build;
+    use crate::compile::go_build_command;
     use crate::main_package::MAIN_PACKAGE_DIR;
     use crate::test_support::{fixture, test_env};
     use kiln_function::SignatureType;
@@ -193,7 +200,8 @@ mod tests {
         let go_mod = GoMod::read(app).map_err(GoFunctionError::GoMod)?;
         let generated = tempfile::tempdir().expect("temp dir");
         let overlay = prepare_function(app, &go_mod, config, funcinfo(), env, generated.path())?;
-        go_build(env, app, &main_package(&overlay), output, std::io::sink(), log).map_err(GoFunctionError::Compile)
+        let mut go_build = go_build_command(env, app, &main_package(&overlay), output);
+        kiln_buildpack::run_streamed(&mut go_build, std::io::sink(), log).map_err(GoFunctionError::Compile)
     }
 
     struct Server(Child, String);
@@ -205,10 +213,20 @@ mod tests {
         }
     }
 
+    /// Starts the function on loopback, as tests must listen.
     fn serve(binary: &Path) -> Server {
+        serve_on(binary, "127.0.0.1")
+    }
+
+    /// Starts the function with `FUNC_ADDRESS` set to `address` (a loopback address).
+    fn serve_on(binary: &Path, address: &str) -> Server {
         let port = kiln_test_support::free_port();
-        let child = Command::new(binary).env("PORT", port.to_string()).spawn().expect("the function starts");
-        Server(child, format!("127.0.0.1:{port}"))
+        let child = Command::new(binary)
+            .env(kiln_function::PORT_ENV, port.to_string())
+            .env(kiln_function::ADDRESS_ENV, address)
+            .spawn()
+            .expect("the function starts");
+        Server(child, format!("{address}:{port}"))
     }
 
     fn get_when_up(server: &Server, path: &str) -> kiln_test_support::HttpResponse {
@@ -239,6 +257,18 @@ mod tests {
     }
 
     #[test]
+    fn the_server_listens_only_on_the_address_func_address_names() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let binary = out.path().join("app");
+        build_function("go-http", &config("HelloWorld", SignatureType::Http, ""), &binary).expect("go-http builds");
+        // 127.0.0.2 is loopback too: a server on every interface would answer on 127.0.0.1 as well.
+        let server = serve_on(&binary, "127.0.0.2");
+        assert_eq!(get_when_up(&server, "/").status, 200);
+        let port = server.1.rsplit(':').next().expect("a port");
+        assert!(kiln_test_support::get(&format!("127.0.0.1:{port}"), "/").is_none(), "it answered on 127.0.0.1");
+    }
+
+    #[test]
     fn a_function_in_a_subpackage_uses_its_module_and_replace_directives() {
         let out = tempfile::tempdir().expect("temp dir");
         let binary = out.path().join("app");
@@ -260,6 +290,11 @@ mod tests {
         let wrong = message("go-func-wrong-signature", &config("HelloWorld", SignatureType::Http, ""));
         assert!(wrong.body.contains("func(http.ResponseWriter, *http.Request)"), "{}", wrong.body);
         let cloudevent = message("go-http", &config("HelloWorld", SignatureType::CloudEvent, ""));
+        let injected = build_function("go-http", &config("Hello;rm -rf /", SignatureType::Http, ""), &out);
+        let Err(GoFunctionError::FunctionName(error)) = injected else {
+            panic!("expected an invalid function name, got {injected:?}");
+        };
+        assert_eq!(error.message().kind, kiln_error::ErrorKind::InvalidFunctionName);
         assert!(cloudevent.advice.contains("FUNC_SIGNATURE_TYPE=http"), "{}", cloudevent.advice);
     }
 

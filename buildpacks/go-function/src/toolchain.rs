@@ -1,11 +1,29 @@
 //! Which Go a module gets: the `toolchain` line if present, else the newest Go in the
 //! inventory that satisfies the `go` line as a minimum.
 
+use crate::go_dist_contents::{needed_by_builds, CONTENTS};
 use crate::go_mod::GoMod;
 use crate::go_version::GoVersion;
-use kiln_inventory::{Artifact, Inventory, InventoryOrigin, INVENTORY_ENV};
+use kiln_buildpack::{ArchiveContents, Toolchain};
+use kiln_inventory::Tool;
 use std::fmt;
 use std::sync::LazyLock;
+
+/// The official Go archives this buildpack knows, with their sha256.
+const EMBEDDED_INVENTORY: &str = include_str!("../inventory.toml");
+
+/// Go as the buildpack installs it: the inventory's `go` entries (and its unnamed ones), minus
+/// what no build reads.
+pub(crate) const GO: Toolchain = Toolchain {
+    tool: Tool::main("go"),
+    title: "Go",
+    embedded_inventory: EMBEDDED_INVENTORY,
+    contents: ArchiveContents {
+        rule: CONTENTS,
+        keep: needed_by_builds,
+        left_out: "left out the tests, docs and tools that builds do not use",
+    },
+};
 
 /// Go's own default for a go.mod without a `go` line.
 static IMPLIED_MINIMUM: LazyLock<GoVersion> = LazyLock::new(|| "1.16".parse().expect("a valid constant version"));
@@ -27,12 +45,18 @@ impl Requirement {
             _ => Self::AtLeast(minimum),
         }
     }
+}
 
+impl kiln_buildpack::Requirement<GoVersion> for Requirement {
     fn accepts(&self, version: &GoVersion) -> bool {
         match self {
             Self::Exactly(wanted) => version == wanted,
             Self::AtLeast(minimum) => version >= minimum && (!version.is_prerelease() || minimum.is_prerelease()),
         }
+    }
+
+    fn how_to_change(&self) -> String {
+        "Change the `go` (or `toolchain`) line of go.mod to a supported version".to_string()
     }
 }
 
@@ -45,43 +69,11 @@ impl fmt::Display for Requirement {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{requirement} is not in {origin} for {os}/{arch}. Supported versions: {}. Change go.mod to one of them, or set {INVENTORY_ENV} to an inventory that has the version", supported_list(.supported))]
-pub(crate) struct UnsupportedGoVersion {
-    pub(crate) requirement: Requirement,
-    pub(crate) origin: InventoryOrigin,
-    pub(crate) os: String,
-    pub(crate) arch: String,
-    pub(crate) supported: Vec<GoVersion>,
-}
-
-pub(crate) fn supported_list(versions: &[GoVersion]) -> String {
-    if versions.is_empty() {
-        return "none".to_string();
-    }
-    versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// The inventory artifact that satisfies `requirement` for the build target.
-pub(crate) fn resolve<'a>(
-    requirement: &Requirement,
-    inventory: &'a Inventory<GoVersion>,
-    origin: &InventoryOrigin,
-    os: &str,
-    arch: &str,
-) -> Result<&'a Artifact<GoVersion>, UnsupportedGoVersion> {
-    inventory.resolve(os, arch, |version| requirement.accepts(version)).ok_or_else(|| UnsupportedGoVersion {
-        requirement: requirement.clone(),
-        origin: origin.clone(),
-        os: os.to_string(),
-        arch: arch.to_string(),
-        supported: inventory.versions(os, arch).into_iter().cloned().collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kiln_buildpack::{resolve, UnsupportedVersion};
+    use kiln_inventory::{Inventory, InventoryOrigin};
 
     fn version(text: &str) -> GoVersion {
         text.parse().expect("valid version")
@@ -101,12 +93,12 @@ mod tests {
                 )
             })
             .collect();
-        Inventory::from_toml(&artifacts.join("\n")).expect("valid inventory")
+        Inventory::from_toml(&artifacts.join("\n"), GO.tool).expect("valid inventory")
     }
 
-    fn resolved(go_mod: &GoMod, versions: &[&str]) -> Result<GoVersion, UnsupportedGoVersion> {
+    fn resolved(go_mod: &GoMod, versions: &[&str]) -> Result<GoVersion, Box<UnsupportedVersion>> {
         let inventory = inventory(versions);
-        resolve(&Requirement::of(go_mod), &inventory, &InventoryOrigin::Embedded, "linux", "amd64")
+        resolve(&GO, &Requirement::of(go_mod), &inventory, &InventoryOrigin::Embedded, "linux", "amd64")
             .map(|artifact| artifact.version.clone())
     }
 
@@ -144,8 +136,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "Go 1.99 or newer (go.mod `go` line) is not in the buildpack's embedded inventory for linux/amd64. \
-             Supported versions: 1.28rc1, 1.27.2, 1.27.1, 1.26.9, 1.26.8. \
-             Change go.mod to one of them, or set KILN_INVENTORY to an inventory that has the version"
+             Supported versions: 1.28rc1, 1.27.2, 1.27.1, 1.26.9, 1.26.8"
         );
         assert!(resolved(&go_mod(Some("1.26"), Some("1.26.7")), VERSIONS).is_err());
     }
@@ -153,13 +144,27 @@ mod tests {
     #[test]
     fn the_embedded_inventory_offers_official_archives_for_the_fixtures() {
         let (inventory, origin) =
-            kiln_inventory::load::<GoVersion>(None, crate::EMBEDDED_INVENTORY).expect("embedded inventory parses");
+            kiln_inventory::load::<GoVersion>(None, EMBEDDED_INVENTORY, GO.tool).expect("embedded inventory parses");
         assert!(inventory
             .artifacts
             .iter()
             .all(|artifact| artifact.url == format!("https://go.dev/dl/go{}.linux-amd64.tar.gz", artifact.version)));
-        let artifact = resolve(&Requirement::AtLeast(version("1.26")), &inventory, &origin, "linux", "amd64")
+        let artifact = resolve(&GO, &Requirement::AtLeast(version("1.26")), &inventory, &origin, "linux", "amd64")
             .expect("the fixtures' go 1.26 resolves");
         assert_eq!(artifact.version, version("1.27.2"));
+    }
+
+    #[test]
+    fn a_shared_inventory_gives_go_its_own_and_the_unnamed_entries() {
+        let checksum = format!("sha256:{}", "0".repeat(64));
+        let entry = |name: &str, version: &str| {
+            format!("[[artifacts]]\n{name}version = \"{version}\"\nos = \"linux\"\narch = \"amd64\"\nurl = \"http://127.0.0.1:9/{version}\"\nchecksum = \"{checksum}\"\n")
+        };
+        let shared =
+            [entry("name = \"go\"\n", "go1.26.8"), entry("name = \"node\"\n", "22.11.0"), entry("", "go1.27.2")];
+        let inventory =
+            Inventory::<GoVersion>::from_toml(&shared.join("\n"), GO.tool).expect("Node's entry is not parsed");
+        let versions: Vec<String> = inventory.artifacts.iter().map(|artifact| artifact.version.to_string()).collect();
+        assert_eq!(versions, ["1.26.8", "1.27.2"]);
     }
 }

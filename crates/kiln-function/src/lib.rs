@@ -9,10 +9,12 @@
 
 mod config;
 mod messages;
+mod name;
 mod server;
 mod signature;
 
 pub use config::{ConfigError, ContractVar, FunctionConfig, FUNCTION_SOURCE, FUNCTION_TARGET, SIGNATURE_TYPE};
 pub use messages::{function_not_found, wrong_signature, FoundFunction};
+pub use name::{check_function_name, IdentifierRule, InvalidFunctionName};
 pub use server::{ADDRESS_ENV, DEFAULT_PORT, PORT_ENV};
 pub use signature::{SignatureType, UnknownSignatureType};

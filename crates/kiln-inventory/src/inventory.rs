@@ -1,4 +1,4 @@
-//! The inventory schema and version selection.
+//! The inventory schema, which entries belong to which tool, and version selection.
 
 use kiln_download::Sha256Checksum;
 use serde::de::DeserializeOwned;
@@ -22,6 +22,35 @@ impl<V> Artifact<V> {
     }
 }
 
+/// The tool whose entries a buildpack reads from an inventory that may list several
+/// (`name = "go"`, `name = "node"`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tool {
+    /// The `name` its entries carry: `go`, `node`, `python`, `uv`, `rust`.
+    pub name: &'static str,
+    /// Whether it is the reading buildpack's main tool, which also owns the entries without a
+    /// `name` (inventories written before there were names, and one-tool mirrors).
+    pub main: bool,
+}
+
+impl Tool {
+    /// The buildpack's main tool: its own entries and the unnamed ones.
+    #[must_use]
+    pub const fn main(name: &'static str) -> Self {
+        Self { name, main: true }
+    }
+
+    /// A further tool of the buildpack (uv beside python): only the entries naming it.
+    #[must_use]
+    pub const fn secondary(name: &'static str) -> Self {
+        Self { name, main: false }
+    }
+
+    fn owns(self, entry_name: Option<&str>) -> bool {
+        entry_name.map_or(self.main, |name| name == self.name)
+    }
+}
+
 /// Every artifact a buildpack may install. `V` is the language's own version type, whose
 /// ordering decides which artifact is newest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,17 +58,59 @@ pub struct Inventory<V> {
     pub artifacts: Vec<Artifact<V>>,
 }
 
+/// An entry as the file holds it: the version stays unparsed until the entry is known to be
+/// the reader's, since another tool's versions are spelled its own way (`22.11.0`, `go1.26.8`).
+#[derive(Deserialize)]
+struct Entry {
+    name: Option<String>,
+    version: toml::Value,
+    os: String,
+    arch: String,
+    url: String,
+    checksum: Sha256Checksum,
+}
+
+#[derive(Deserialize)]
+struct Entries {
+    #[serde(default)]
+    artifacts: Vec<Entry>,
+}
+
 #[derive(Debug, thiserror::Error)]
-#[error("the inventory is not valid TOML of the kiln schema ([[artifacts]] with version, os, arch, url and checksum = \"sha256:<hex>\"): {0}")]
-pub struct ParseError(#[from] toml::de::Error);
+pub enum ParseError {
+    #[error("the inventory is not valid TOML of the kiln schema ([[artifacts]] with an optional name, version, os, arch, url and checksum = \"sha256:<hex>\"): {0}")]
+    Schema(#[from] toml::de::Error),
+    #[error("the {tool} entry for {url} has an invalid version: {source}")]
+    Version {
+        tool: &'static str,
+        url: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+}
 
 impl<V: DeserializeOwned> Inventory<V> {
-    /// Parses inventory TOML.
+    /// Parses inventory TOML and keeps the entries of `tool`.
     ///
     /// # Errors
-    /// When the text is not TOML of the schema, or a version or checksum does not parse.
-    pub fn from_toml(text: &str) -> Result<Self, ParseError> {
-        Ok(toml::from_str(text)?)
+    /// When the text is not TOML of the schema, a checksum does not parse, or a version of one
+    /// of `tool`'s entries does not parse as `V`.
+    pub fn from_toml(text: &str, tool: Tool) -> Result<Self, ParseError> {
+        let entries: Entries = toml::from_str(text)?;
+        let artifacts = entries
+            .artifacts
+            .into_iter()
+            .filter(|entry| tool.owns(entry.name.as_deref()))
+            .map(|entry| {
+                let version = entry.version.try_into().map_err(|source| ParseError::Version {
+                    tool: tool.name,
+                    url: entry.url.clone(),
+                    source: Box::new(source),
+                })?;
+                Ok(Artifact { version, os: entry.os, arch: entry.arch, url: entry.url, checksum: entry.checksum })
+            })
+            .collect::<Result<_, ParseError>>()?;
+        Ok(Self { artifacts })
     }
 }
 
@@ -94,8 +165,67 @@ url = "https://example.invalid/v5-amd64.tar.gz"
 checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000005"
 "#;
 
+    const MAIN: Tool = Tool::main("numbers");
+
     fn inventory() -> Inventory<u32> {
-        Inventory::from_toml(INVENTORY).expect("valid inventory")
+        Inventory::from_toml(INVENTORY, MAIN).expect("valid inventory")
+    }
+
+    /// A Go mirror and a Node.js mirror in one file, as `KILN_INVENTORY` may name it.
+    const GO_AND_NODE: &str = r#"
+[[artifacts]]
+name = "go"
+version = "go1.26.8"
+os = "linux"
+arch = "amd64"
+url = "http://mirror.internal/go/go1.26.8.linux-amd64.tar.gz"
+checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000001"
+
+[[artifacts]]
+name = "node"
+version = "22.11.0"
+os = "linux"
+arch = "amd64"
+url = "http://mirror.internal/node/node-v22.11.0-linux-x64.tar.xz"
+checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000002"
+
+[[artifacts]]
+version = "go1.27.2"
+os = "linux"
+arch = "amd64"
+url = "http://mirror.internal/go/go1.27.2.linux-amd64.tar.gz"
+checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000003"
+"#;
+
+    fn urls<V>(inventory: &Inventory<V>) -> Vec<&str> {
+        inventory.artifacts.iter().map(|artifact| artifact.url.as_str()).collect()
+    }
+
+    #[test]
+    fn a_buildpack_reads_only_its_own_tools_entries_and_the_unnamed_ones_if_main() {
+        let go = Inventory::<String>::from_toml(GO_AND_NODE, Tool::main("go")).expect("the Go entries parse");
+        assert_eq!(
+            urls(&go),
+            [
+                "http://mirror.internal/go/go1.26.8.linux-amd64.tar.gz",
+                "http://mirror.internal/go/go1.27.2.linux-amd64.tar.gz"
+            ]
+        );
+        assert!(go.artifacts.iter().all(|artifact| artifact.version.starts_with("go")));
+        let node = Inventory::<String>::from_toml(GO_AND_NODE, Tool::secondary("node")).expect("node parses");
+        assert_eq!(urls(&node), ["http://mirror.internal/node/node-v22.11.0-linux-x64.tar.xz"]);
+        let uv = Inventory::<String>::from_toml(GO_AND_NODE, Tool::secondary("uv")).expect("no uv entries");
+        assert!(uv.artifacts.is_empty());
+    }
+
+    #[test]
+    fn another_tools_versions_are_never_parsed() {
+        // u32 versions: the go entries' strings would fail to parse, the node one is skipped.
+        let numbered = GO_AND_NODE.replace("version = \"22.11.0\"", "version = 22");
+        let node = Inventory::<u32>::from_toml(&numbered, Tool::secondary("node")).expect("only node is parsed");
+        assert_eq!(node.artifacts[0].version, 22);
+        let error = Inventory::<u32>::from_toml(&numbered, Tool::main("go")).expect_err("go versions are strings");
+        assert!(error.to_string().contains("go1.26.8.linux-amd64.tar.gz"), "{error}");
     }
 
     #[test]
@@ -123,7 +253,7 @@ checksum = "sha256:0000000000000000000000000000000000000000000000000000000000000
     fn rejects_a_malformed_checksum() {
         let broken =
             INVENTORY.replace("sha256:0000000000000000000000000000000000000000000000000000000000000005", "md5:5");
-        let error = Inventory::<u32>::from_toml(&broken).expect_err("bad checksum must fail");
+        let error = Inventory::<u32>::from_toml(&broken, MAIN).expect_err("bad checksum must fail");
         assert!(error.to_string().contains("sha256:"));
     }
 }

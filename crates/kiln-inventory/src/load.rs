@@ -1,6 +1,6 @@
 //! Choosing between the embedded inventory and the one `KILN_INVENTORY` names.
 
-use crate::{Inventory, ParseError};
+use crate::{Inventory, ParseError, Tool};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::io::Read;
@@ -43,14 +43,16 @@ pub enum LoadError {
     },
 }
 
-/// Loads the inventory at `override_location` (the value of `KILN_INVENTORY`: a path,
-/// `file://` or `http(s)://` URL) if there is one, else parses `embedded`.
+/// Loads `tool`'s entries of the inventory at `override_location` (the value of
+/// `KILN_INVENTORY`: a path, `file://` or `http(s)://` URL) if there is one, else of `embedded`.
+/// One override can thus serve the mirrors of several buildpacks' tools.
 ///
 /// # Errors
 /// When the override cannot be read, or the inventory in use does not parse.
 pub fn load<V: DeserializeOwned>(
     override_location: Option<&str>,
     embedded: &str,
+    tool: Tool,
 ) -> Result<(Inventory<V>, InventoryOrigin), LoadError> {
     let (text, origin) = match override_location {
         Some(location) => {
@@ -62,7 +64,7 @@ pub fn load<V: DeserializeOwned>(
         }
         None => (embedded.to_string(), InventoryOrigin::Embedded),
     };
-    match Inventory::from_toml(&text) {
+    match Inventory::from_toml(&text, tool) {
         Ok(inventory) => Ok((inventory, origin)),
         Err(source) => Err(LoadError::Parse { origin, source }),
     }
@@ -72,6 +74,8 @@ pub fn load<V: DeserializeOwned>(
 mod tests {
     use super::*;
     use kiln_download::testing::serve_once;
+
+    const TOOL: Tool = Tool::main("numbers");
 
     fn inventory_with(version: u32) -> String {
         format!(
@@ -92,7 +96,7 @@ checksum = "sha256:1111111111111111111111111111111111111111111111111111111111111
 
     #[test]
     fn uses_the_embedded_inventory_without_an_override() {
-        let (inventory, origin) = load::<u32>(None, &inventory_with(1)).expect("load");
+        let (inventory, origin) = load::<u32>(None, &inventory_with(1), TOOL).expect("load");
         assert_eq!(only_version(&inventory), 1);
         assert_eq!(origin, InventoryOrigin::Embedded);
     }
@@ -104,7 +108,7 @@ checksum = "sha256:1111111111111111111111111111111111111111111111111111111111111
         let path = file.path().to_str().expect("utf-8 path");
 
         for location in [path.to_string(), format!("file://{path}")] {
-            let (inventory, origin) = load::<u32>(Some(&location), &inventory_with(1)).expect("load");
+            let (inventory, origin) = load::<u32>(Some(&location), &inventory_with(1), TOOL).expect("load");
             assert_eq!(only_version(&inventory), 2);
             assert_eq!(origin, InventoryOrigin::Override(location));
         }
@@ -113,13 +117,13 @@ checksum = "sha256:1111111111111111111111111111111111111111111111111111111111111
     #[test]
     fn an_override_url_is_fetched_over_http() {
         let url = serve_once(inventory_with(3).into_bytes());
-        let (inventory, _) = load::<u32>(Some(&url), &inventory_with(1)).expect("load");
+        let (inventory, _) = load::<u32>(Some(&url), &inventory_with(1), TOOL).expect("load");
         assert_eq!(only_version(&inventory), 3);
     }
 
     #[test]
     fn a_missing_override_is_an_error_not_a_fallback() {
-        let error = load::<u32>(Some("/nonexistent/inventory.toml"), &inventory_with(1))
+        let error = load::<u32>(Some("/nonexistent/inventory.toml"), &inventory_with(1), TOOL)
             .expect_err("a missing override must fail");
         assert!(error.to_string().contains("/nonexistent/inventory.toml"));
         assert!(error.to_string().contains(INVENTORY_ENV));
@@ -130,7 +134,7 @@ checksum = "sha256:1111111111111111111111111111111111111111111111111111111111111
         let file = tempfile::NamedTempFile::new().expect("temp file");
         std::fs::write(file.path(), "not = [toml").expect("write");
         let location = file.path().to_str().expect("utf-8 path");
-        let error = load::<u32>(Some(location), &inventory_with(1)).expect_err("must fail");
+        let error = load::<u32>(Some(location), &inventory_with(1), TOOL).expect_err("must fail");
         assert!(error.to_string().contains(location));
     }
 }

@@ -5,6 +5,8 @@
 mod app;
 #[path = "e2e/errors.rs"]
 mod errors;
+#[path = "e2e/image_contents.rs"]
+mod image_contents;
 #[path = "e2e/world.rs"]
 mod world;
 

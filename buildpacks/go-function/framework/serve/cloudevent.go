@@ -34,8 +34,8 @@ const (
 // CloudEvents SDK's HTTP protocol), a nil error answers 200 OK with an empty body and an
 // error 500; a request that is not a valid CloudEvent gets 400 or 415 and never reaches the
 // function.
-func serveCloudEvent(name string, function func(context.Context, event.Event) error) {
-	serve("cloudevent function "+name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func serveCloudEvent(listen listenConfig, name string, function func(context.Context, event.Event) error) {
+	serve(listen, "cloudevent function "+name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "CloudEvents are delivered with POST", http.StatusMethodNotAllowed)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -21,7 +22,6 @@ import (
 )
 
 const (
-	defaultPort = "8080"
 	// How long in-flight requests may take to finish after SIGTERM. Platforms wait longer
 	// before they kill (Kubernetes: 30 s), kiln run exactly this long.
 	shutdownGrace = 10 * time.Second
@@ -29,30 +29,46 @@ const (
 	readHeaderTimeout = 10 * time.Second
 )
 
-// serve answers every path with handler on $PORT until SIGTERM or SIGINT, then stops
-// accepting connections and lets the requests in flight finish.
-func serve(description string, handler http.Handler) {
-	port := os.Getenv("PORT")
+// listenConfig names the variables that choose where the server listens, and the default
+// port. The generated main.go fills it in from kiln's function contract (crate kiln-function),
+// the one place every language's server takes them from.
+type listenConfig struct {
+	portEnv     string
+	defaultPort string
+	// Unset or empty means every interface, as a container needs.
+	addressEnv string
+}
+
+// address is the host:port to listen on, read with getenv.
+func (c listenConfig) address(getenv func(string) string) string {
+	port := getenv(c.portEnv)
 	if port == "" {
-		port = defaultPort
+		port = c.defaultPort
 	}
+	return net.JoinHostPort(getenv(c.addressEnv), port)
+}
+
+// serve answers every path with handler where listen says until SIGTERM or SIGINT, then stops
+// accepting connections and lets the requests in flight finish.
+func serve(listen listenConfig, description string, handler http.Handler) {
+	address := listen.address(os.Getenv)
 	mux := http.NewServeMux()
 	// Browsers ask for these on their own; they should not invoke the function (as in
 	// Google's Functions Framework).
 	mux.Handle("/favicon.ico", http.NotFoundHandler())
 	mux.Handle("/robots.txt", http.NotFoundHandler())
 	mux.Handle("/", handler)
-	server := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+	server := &http.Server{Addr: address, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
 
 	stopped, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	failed := make(chan error, 1)
 	go func() { failed <- server.ListenAndServe() }()
-	log.Printf("Serving %s on port %s", description, port)
+	log.Printf("Serving %s on %s", description, address)
 
 	select {
 	case err := <-failed:
-		log.Fatalf("Cannot serve on port %s: %v", port, err)
+		log.Fatalf("Cannot serve on %s: %v", address, err)
 	case <-stopped.Done():
 	}
 	stop()

@@ -9,10 +9,10 @@
 
 use crate::errors::GoFunctionError;
 use crate::GoFunctionBuildpack;
+use kiln_buildpack::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
-use libherokubuildpack::log::log_info;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
@@ -25,7 +25,7 @@ pub(crate) fn handle_funcinfo_layer(
     // Not cached: writing the embedded binary takes milliseconds, less than restoring it.
     let layer =
         context.uncached_layer(layer_name!("funcinfo"), UncachedLayerDefinition { build: false, launch: false })?;
-    log_info("Installing the function inspector (embedded in the buildpack)");
+    print::sub_bullet("Installing the function inspector (embedded in the buildpack)");
     let binary = layer.path().join("kiln-funcinfo");
     install(&binary).map_err(GoFunctionError::Scratch)?;
     Ok(binary)
