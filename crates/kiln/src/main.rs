@@ -1,12 +1,8 @@
 //! `kiln`: build function source into OCI images with Cloud Native Buildpacks, daemonless.
 
-mod cache;
 mod commands;
 mod output;
-mod project_descriptor;
-mod registry_auth;
-mod source;
-mod unpacked;
+mod reporter;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +33,8 @@ enum Command {
     /// Assemble and publish a builder image from builder.toml.
     #[command(subcommand)]
     Builder(commands::builder::Command),
+    /// Show what kiln's cache holds, or clear it.
+    Cache(commands::cache::Args),
 }
 
 #[tokio::main]
@@ -48,12 +46,21 @@ async fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args, &out).await,
         Command::Stack(cmd) => commands::stack::run(cmd, &out).await,
         Command::Builder(cmd) => commands::builder::run(cmd, &out).await,
+        Command::Cache(args) => commands::cache::run(args, &out),
     };
     match result {
         Ok(code) => code,
         Err(error) => {
             out.error(&error);
-            ExitCode::FAILURE
+            exit_code(&error)
         }
     }
+}
+
+/// The exit status of the error's kind (user, environment, interrupted), or 1.
+fn exit_code(error: &anyhow::Error) -> ExitCode {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<kiln_error::KindedError>())
+        .map_or(ExitCode::FAILURE, |kinded| ExitCode::from(kinded.kind.class().exit_code()))
 }
