@@ -70,13 +70,16 @@ pub enum CaTrust {
 
 /// The environment to write into the platform directory: file-valued variables staged into
 /// `<platform_dir>/files/`, and, unless turned off, the host's CA bundle (`host_ca`) for each
-/// CA trust variable the user did not set.
+/// CA trust variable the user did not set. A trust variable set empty is left unset (an empty
+/// `SSL_CERT_FILE` turns them all off).
 pub fn platform_env(
     env: Vec<(String, String)>,
     platform_dir: &Path,
     host_ca: Option<&Path>,
 ) -> anyhow::Result<(Vec<(String, String)>, CaTrust)> {
     let turned_off = env.iter().any(|(name, value)| name == "SSL_CERT_FILE" && value.is_empty());
+    let unset: Vec<&'static str> =
+        CA_TRUST_VARIABLES.into_iter().filter(|variable| !env.iter().any(|(name, _)| name == variable)).collect();
     let mut staged: Vec<(String, String)> = env
         .into_iter()
         .filter(|(name, value)| !(CA_TRUST_VARIABLES.contains(&name.as_str()) && value.is_empty()))
@@ -85,8 +88,6 @@ pub fn platform_env(
     if turned_off {
         return Ok((staged, CaTrust::TurnedOff));
     }
-    let unset: Vec<&'static str> =
-        CA_TRUST_VARIABLES.into_iter().filter(|variable| !staged.iter().any(|(name, _)| name == variable)).collect();
     let Some(bundle) = host_ca.filter(|_| !unset.is_empty()) else {
         return Ok((staged, CaTrust::Untouched));
     };

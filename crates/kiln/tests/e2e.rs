@@ -3,6 +3,8 @@
 
 #[path = "e2e/app.rs"]
 mod app;
+#[path = "e2e/platform.rs"]
+mod platform;
 #[path = "e2e/world.rs"]
 mod world;
 
