@@ -71,8 +71,12 @@ pub fn clear(cache: &Cache, image: Option<&ImageRef>) -> anyhow::Result<Cleared>
         return clear_all(cache);
     };
     let repository = repository_of(image);
-    let _held = try_lock_now(&cache.build_cache_lock(&repository))?.ok_or_else(|| running(&repository))?;
-    remove_all([cache.build_cache(&repository)].into_iter())
+    let (dir, lock) = (cache.build_cache(&repository), cache.build_cache_lock(&repository));
+    if !dir.exists() && !lock.exists() {
+        return Ok(Cleared { removed: Vec::new(), freed_bytes: 0 });
+    }
+    let _held = try_lock_now(&lock)?.ok_or_else(|| running(&repository))?;
+    remove_all([dir].into_iter())
 }
 
 fn clear_all(cache: &Cache) -> anyhow::Result<Cleared> {
@@ -249,5 +253,8 @@ mod tests {
         assert!(cache.build_cache(repository).exists());
         assert!(cache.blobs().exists(), "nothing is cleared while a build runs");
         clear(&cache, Some(&image("127.0.0.1:5000/apps/b:1"))).expect("another image's cache can go");
+        let unknown = clear(&cache, Some(&image("127.0.0.1:5000/apps/never-built:1"))).expect("nothing to clear");
+        assert!(unknown.removed.is_empty());
+        assert!(!cache.build_cache_lock("127.0.0.1:5000/apps/never-built").exists(), "no lock file is made for it");
     }
 }
