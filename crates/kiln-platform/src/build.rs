@@ -94,7 +94,7 @@ pub async fn build(request: &BuildRequest, reporter: &dyn Reporter) -> anyhow::R
     let (env, trust) = platform_env(build_env, &dirs.platform, host_ca_bundle().as_deref())?;
     report_trust(reporter, &trust);
     write_platform_env(&dirs.platform, &env)
-        .map_err(|error| invalid_argument(error.to_string(), "fix the --env name"))?;
+        .map_err(|error| invalid_argument(error.to_string(), "rename the variable in --env or project.toml"))?;
 
     // A signal that came while the last step finished: the container would not hear of it.
     if let Some(signal) = pending(&mut interrupt).await {
