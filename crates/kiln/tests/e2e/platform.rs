@@ -146,8 +146,10 @@ fn a_registry_that_does_not_answer_fails_the_build_within_seconds_and_copies_not
     let scratch = tempfile::tempdir().expect("scratch");
     let port = kiln_test_support::free_port();
     let image = format!("127.0.0.1:{port}/platform/nowhere:1");
+    // The arguments name the world's builder: the world is set up before the clock starts.
+    let args = build_args(&repo_root().join("test-fixtures/go-app"), &image);
     let started = Instant::now();
-    let output = run_kiln(&build_args(&repo_root().join("test-fixtures/go-app"), &image), scratch.path());
+    let output = run_kiln(&args, scratch.path());
     let took = started.elapsed();
     assert_eq!(output.status.code(), Some(3), "an environment error: {}", stderr(&output));
     assert!(took < Duration::from_secs(10), "it took {took:?}");
