@@ -55,6 +55,7 @@ impl LifecycleError {
                 message.as_ref().map_or(ErrorKind::BuildpackFailed, |message| message.kind)
             }
             Self::Phase(failure) => failure.kind,
+            Self::Runc(kiln_runc::RuncError::Interrupted { .. }) => ErrorKind::Interrupted,
             Self::Runc(_) => ErrorKind::ContainerFailed,
             Self::Platform(_) | Self::Report(_) => ErrorKind::FilesystemError,
         }

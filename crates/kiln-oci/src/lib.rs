@@ -14,5 +14,5 @@ pub use oci_spec;
 pub use image::Image;
 pub use layer::{EntryMeta, LayerBlob, LayerError, LayerWriter, Ownership, LAYER_MTIME};
 pub use reference::{ImageRef, ReferenceError};
-pub use registry::{Progress, PulledImage, PushedImage, Registry, RegistryError, RegistryOptions};
+pub use registry::{Progress, PulledImage, PushCheckError, PushedImage, Registry, RegistryError, RegistryOptions};
 pub use unpack::{unpack, UnpackError};

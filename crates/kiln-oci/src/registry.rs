@@ -3,6 +3,9 @@
 mod manifest;
 mod pull;
 mod push;
+mod push_check;
+
+pub use push_check::PushCheckError;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -147,6 +150,24 @@ impl Registry {
     ) -> Result<PushedImage, RegistryError> {
         let session = self.session(reference).await?;
         push::push(&session, image, progress).await
+    }
+
+    /// Whether `reference`'s registry answers and would take a push to its repository with
+    /// the credentials kiln has, found by starting a blob upload and cancelling it: the check
+    /// a build makes before it starts, so that it fails in seconds rather than at the end.
+    ///
+    /// # Errors
+    /// When the registry is unreachable, refuses the credentials or the push.
+    pub async fn check_push(&self, reference: &ImageRef) -> Result<(), PushCheckError> {
+        let session = self.session(reference).await.map_err(|error| PushCheckError::Unreachable {
+            registry: reference.registry().to_string(),
+            reason: error.to_string(),
+        })?;
+        let scheme = match self.protocol_for(reference) {
+            ClientProtocol::Https => "https",
+            _ => "http",
+        };
+        push_check::check_push(&session, scheme).await
     }
 
     /// The tags of `repository`'s repository (its tag and digest are ignored); empty if the

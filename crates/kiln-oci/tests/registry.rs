@@ -215,3 +215,11 @@ async fn indexes_resolve_to_linux_amd64() {
     assert_eq!(pulled.digest, amd64_pushed.digest);
     assert_eq!(pulled.config.architecture(), &Arch::Amd64);
 }
+
+#[tokio::test]
+async fn the_push_check_passes_on_a_registry_that_takes_pushes_and_writes_nothing() {
+    let registry = TestRegistry::start();
+    let client = Registry::new(RegistryOptions::default());
+    client.check_push(&reference(&registry, "checked/app:1")).await.expect("the registry takes pushes");
+    assert_eq!(registry.tags("checked/app"), Vec::<String>::new());
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Stdio as ProcessStdio;
 use std::time::Duration;
 use tokio::process::Command;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 /// How long a container has to stop after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -25,6 +25,9 @@ pub enum RuncError {
     Wait(std::io::Error),
     #[error("could not set up the pipe that shows and keeps the container's output: {0}; kiln may have run out of file descriptors (check `ulimit -n`)")]
     Relay(std::io::Error),
+    /// kiln received `signal` while the container ran; the container was stopped and removed.
+    #[error("interrupted ({signal}): the container was stopped and removed")]
+    Interrupted { signal: &'static str },
 }
 
 /// Where the container's standard output goes.
@@ -37,14 +40,16 @@ pub enum Stdio {
 }
 
 /// Runs the container in the foreground and returns its exit code (128 + signal when killed).
-/// SIGINT and SIGTERM received by kiln are passed on to the container; the container is
-/// removed however it ends.
+/// SIGINT and SIGTERM received by kiln are passed on to the container, which is how an app
+/// run with `kiln run` is stopped; the container is removed however it ends.
 pub async fn run(spec: &ContainerSpec, name: &str, stdio: Stdio) -> Result<i32, RuncError> {
     let stdout = match stdio {
         Stdio::Inherit => ProcessStdio::inherit(),
         Stdio::StdoutToStderr => stderr_as_stdout(),
     };
-    start(spec, name, stdout, ProcessStdio::inherit())?.finish().await
+    let stops = StopSignals::listen()?;
+    let ended = start(spec, name, stdout, ProcessStdio::inherit())?.finish(stops).await?;
+    Ok(ended.code)
 }
 
 /// A container run and the output kiln kept of it.
@@ -61,14 +66,21 @@ pub struct CapturedRun {
 /// Runs the container like [`run`] with [`Stdio::StdoutToStderr`], showing its output on
 /// kiln's stderr as it arrives, and keeps the last `keep` bytes of it (from the start of a
 /// line) for kiln to read: enough to find why a long run failed without holding all of it.
+/// A run that must finish to count (a build) fails with [`RuncError::Interrupted`] when kiln
+/// received SIGINT or SIGTERM, after stopping and removing the container.
 pub async fn run_teed(spec: &ContainerSpec, name: &str, keep: usize) -> Result<CapturedRun, RuncError> {
+    let stops = StopSignals::listen()?;
     let (pipe, writers) = Pipe::new().map_err(RuncError::Relay)?;
     let container = start(spec, name, writers.stdout, writers.stderr)?;
     let relay = pipe.relay(keep);
-    let code = container.finish().await;
+    let ended = container.finish(stops).await;
     // Drained even when waiting failed: the container is gone by then either way.
     let output = relay.finish().await;
-    Ok(CapturedRun { code: code?, output })
+    let ended = ended?;
+    if let Some(signal) = ended.stopped_by {
+        return Err(RuncError::Interrupted { signal: signal.name() });
+    }
+    Ok(CapturedRun { code: ended.code, output })
 }
 
 /// A started container: the runc process, the container's id and the bundle it runs from,
@@ -105,36 +117,82 @@ fn start(spec: &ContainerSpec, name: &str, stdout: ProcessStdio, stderr: Process
     Ok(Started { child, id, _bundle: bundle })
 }
 
+/// SIGINT and SIGTERM, listened for before the container starts so that none is missed.
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum StopSignal {
+    Interrupt,
+    Terminate,
+}
+
+impl StopSignals {
+    fn listen() -> Result<Self, RuncError> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).map_err(RuncError::Wait)?,
+            terminate: signal(SignalKind::terminate()).map_err(RuncError::Wait)?,
+        })
+    }
+}
+
+impl StopSignal {
+    /// As `runc kill` takes it.
+    fn runc_name(self) -> &'static str {
+        match self {
+            Self::Interrupt => "INT",
+            Self::Terminate => "TERM",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Interrupt => "SIGINT",
+            Self::Terminate => "SIGTERM",
+        }
+    }
+}
+
+/// How a container ended.
+struct Ended {
+    code: i32,
+    /// The signal kiln received and passed on, if that is why it ended.
+    stopped_by: Option<StopSignal>,
+}
+
 impl Started {
-    /// Waits for the container to end, passing on SIGINT and SIGTERM, removes it and returns
-    /// its exit code.
-    async fn finish(mut self) -> Result<i32, RuncError> {
-        let status = wait_forwarding_signals(&mut self.child, &self.id).await;
+    /// Waits for the container to end, passing on SIGINT and SIGTERM, and removes it.
+    async fn finish(mut self, stops: StopSignals) -> Result<Ended, RuncError> {
+        let ended = wait_forwarding_signals(&mut self.child, &self.id, stops).await;
         remove(&self.id).await;
-        let status = status?;
-        Ok(exit_code(status))
+        ended
     }
 }
 
 async fn wait_forwarding_signals(
     child: &mut tokio::process::Child,
     id: &str,
-) -> Result<std::process::ExitStatus, RuncError> {
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(RuncError::Wait)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(RuncError::Wait)?;
+    mut stops: StopSignals,
+) -> Result<Ended, RuncError> {
     let stop = tokio::select! {
-        status = child.wait() => return status.map_err(RuncError::Wait),
-        _ = interrupt.recv() => "INT",
-        _ = terminate.recv() => "TERM",
+        status = child.wait() => {
+            return Ok(Ended { code: exit_code(status.map_err(RuncError::Wait)?), stopped_by: None });
+        }
+        _ = stops.interrupt.recv() => StopSignal::Interrupt,
+        _ = stops.terminate.recv() => StopSignal::Terminate,
     };
     // runc passes signals it receives itself to the container; a signal sent to kiln alone
     // (e.g. `kill <kiln pid>`) is passed on here.
-    send_signal(id, stop).await;
-    if let Ok(status) = tokio::time::timeout(STOP_GRACE, child.wait()).await {
-        return status.map_err(RuncError::Wait);
-    }
-    send_signal(id, "KILL").await;
-    child.wait().await.map_err(RuncError::Wait)
+    send_signal(id, stop.runc_name()).await;
+    let status = if let Ok(status) = tokio::time::timeout(STOP_GRACE, child.wait()).await {
+        status
+    } else {
+        send_signal(id, "KILL").await;
+        child.wait().await
+    };
+    Ok(Ended { code: exit_code(status.map_err(RuncError::Wait)?), stopped_by: Some(stop) })
 }
 
 async fn send_signal(id: &str, signal: &str) {

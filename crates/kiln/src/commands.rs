@@ -2,5 +2,6 @@
 
 pub(crate) mod build;
 pub(crate) mod builder;
+pub(crate) mod cache;
 pub(crate) mod run;
 pub(crate) mod stack;

@@ -1,13 +1,9 @@
 //! `kiln`: build function source into OCI images with Cloud Native Buildpacks, daemonless.
 
-mod cache;
 mod commands;
 mod failure;
 mod output;
-mod project_descriptor;
-mod registry_auth;
-mod source;
-mod unpacked;
+mod reporter;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +34,8 @@ enum Command {
     /// Assemble and publish a builder image from builder.toml.
     #[command(subcommand)]
     Builder(commands::builder::Command),
+    /// Show what kiln's cache holds, or clear it.
+    Cache(commands::cache::Args),
 }
 
 #[tokio::main]
@@ -49,6 +47,7 @@ async fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args, &out).await,
         Command::Stack(cmd) => commands::stack::run(cmd, &out).await,
         Command::Builder(cmd) => commands::builder::run(cmd, &out).await,
+        Command::Cache(args) => commands::cache::run(args, &out),
     };
     match result {
         Ok(code) => code,

@@ -1,9 +1,9 @@
 //! `kiln builder create`: assemble a builder image from builder.toml without Docker and push it.
 
-use crate::cache::Cache;
 use crate::output::Output;
 use kiln_builder::{CreateRequest, Overrides, Step};
 use kiln_oci::{ImageRef, Progress, Registry, RegistryOptions};
+use kiln_platform::Cache;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,11 +1,12 @@
 //! `kiln run`: an image's default process under runc, on the host network, as the image's
 //! non-root user, until it exits or kiln is interrupted.
 
-use crate::cache::Cache;
 use crate::output::Output;
-use crate::unpacked::{unpacked, UnpackedImage};
 use anyhow::{bail, Context};
+use kiln_function::{ADDRESS_ENV, PORT_ENV};
 use kiln_oci::{ImageRef, Registry, RegistryOptions};
+use kiln_platform::build_env::parse_env_args;
+use kiln_platform::{unpacked, Cache, UnpackedImage};
 use kiln_runc::{ContainerSpec, Stdio, User};
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,10 +17,15 @@ pub(crate) struct Args {
     image: String,
     /// Port the app listens on, passed as PORT. The host network is shared: the app answers
     /// on this port of the host.
-    #[arg(long, default_value_t = 8080)]
+    #[arg(long, default_value_t = kiln_function::DEFAULT_PORT)]
     port: u16,
-    /// Extra environment, NAME=VALUE (repeatable); overrides the image's.
-    #[arg(long = "env", value_name = "NAME=VALUE")]
+    /// Address the function server listens on, passed as `FUNC_ADDRESS`. The host network is
+    /// shared, so the default keeps it on this machine; 0.0.0.0 exposes it to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    address: String,
+    /// Extra environment (repeatable): NAME=VALUE, or NAME for kiln's own value of NAME;
+    /// overrides the image's.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
     env: Vec<String>,
     /// Registry to reach over plain HTTP (loopback registries always are). Repeatable.
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
@@ -34,7 +40,7 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
     out.phase(&format!("Preparing {reference}"));
     let image = unpacked(&registry, &reference, &cache, out).await?;
     let spec = container_spec(&image, &args)?;
-    out.phase(&format!("Running {reference} on port {} (Ctrl-C stops it)", args.port));
+    out.phase(&format!("Running {reference} on {}:{} (Ctrl-C stops it)", args.address, args.port));
     let code = kiln_runc::run(&spec, "run", Stdio::Inherit).await?;
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
@@ -53,14 +59,10 @@ fn container_spec(image: &UnpackedImage, args: &Args) -> anyhow::Result<Containe
     }
     let user = image_user(config.user().as_deref().unwrap_or(""), &image.rootfs)?;
     let mut env = image.env();
-    let overrides = std::iter::once(format!("PORT={}", args.port)).chain(args.env.iter().cloned());
-    for pair in overrides {
-        let name = pair
-            .split_once('=')
-            .map(|(name, _)| name.to_string())
-            .with_context(|| format!("--env `{pair}` has no `=`; write it as NAME=VALUE"))?;
+    let listen = [(PORT_ENV.to_string(), args.port.to_string()), (ADDRESS_ENV.to_string(), args.address.clone())];
+    for (name, value) in listen.into_iter().chain(parse_env_args(&args.env)?) {
         env.retain(|existing| !existing.starts_with(&format!("{name}=")));
-        env.push(pair);
+        env.push(format!("{name}={value}"));
     }
     Ok(ContainerSpec {
         rootfs: image.rootfs.clone(),
@@ -101,6 +103,45 @@ fn image_user(user: &str, rootfs: &Path) -> anyhow::Result<User> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kiln_oci::oci_spec::image::{ConfigBuilder, ImageConfigurationBuilder};
+
+    fn args(extra: &[&str]) -> Args {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: Args,
+        }
+        let argv = ["kiln-run", "127.0.0.1:5000/apps/a:1"].into_iter().chain(extra.iter().copied());
+        <Cli as clap::Parser>::parse_from(argv).args
+    }
+
+    fn image(env: &[&str]) -> UnpackedImage {
+        let config = ConfigBuilder::default()
+            .user("1000:1000")
+            .entrypoint(vec!["/cnb/process/web".to_string()])
+            .env(env.iter().map(ToString::to_string).collect::<Vec<_>>())
+            .build()
+            .expect("config");
+        UnpackedImage {
+            digest: "sha256:00".to_string(),
+            rootfs: std::path::PathBuf::from("/nonexistent"),
+            config: ImageConfigurationBuilder::default().config(config).build().expect("image config"),
+        }
+    }
+
+    #[test]
+    fn functions_listen_on_loopback_unless_asked_otherwise() {
+        let spec = container_spec(&image(&["PATH=/bin", "FUNC_ADDRESS=0.0.0.0"]), &args(&[])).expect("spec");
+        assert!(spec.env.contains(&"FUNC_ADDRESS=127.0.0.1".to_string()), "{:?}", spec.env);
+        assert!(spec.env.contains(&"PORT=8080".to_string()), "{:?}", spec.env);
+        assert!(!spec.env.contains(&"FUNC_ADDRESS=0.0.0.0".to_string()), "the image's value is replaced");
+        let exposed = container_spec(&image(&[]), &args(&["--address", "0.0.0.0", "--port", "9000"])).expect("spec");
+        assert!(exposed.env.contains(&"FUNC_ADDRESS=0.0.0.0".to_string()), "{:?}", exposed.env);
+        assert!(exposed.env.contains(&"PORT=9000".to_string()), "{:?}", exposed.env);
+        let overridden = container_spec(&image(&[]), &args(&["--env", "FUNC_ADDRESS=::1"])).expect("spec");
+        assert_eq!(overridden.env.iter().filter(|pair| pair.starts_with("FUNC_ADDRESS=")).count(), 1);
+        assert!(overridden.env.contains(&"FUNC_ADDRESS=::1".to_string()), "--env wins: {:?}", overridden.env);
+    }
 
     #[test]
     fn numeric_users_and_names_from_passwd() {

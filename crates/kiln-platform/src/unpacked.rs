@@ -4,34 +4,36 @@
 //! nothing that looks finished.
 
 use crate::cache::Cache;
-use crate::output::Output;
+use crate::Reporter;
 use anyhow::Context;
 use kiln_oci::oci_spec::image::ImageConfiguration;
 use kiln_oci::{ImageRef, Progress, Registry};
 use std::path::PathBuf;
 
-pub(crate) struct UnpackedImage {
-    pub(crate) digest: String,
-    pub(crate) rootfs: PathBuf,
-    pub(crate) config: ImageConfiguration,
+pub struct UnpackedImage {
+    pub digest: String,
+    pub rootfs: PathBuf,
+    pub config: ImageConfiguration,
 }
 
 impl UnpackedImage {
     /// The image's environment as `NAME=value` pairs.
-    pub(crate) fn env(&self) -> Vec<String> {
+    #[must_use]
+    pub fn env(&self) -> Vec<String> {
         self.config.config().as_ref().and_then(|c| c.env().clone()).unwrap_or_default()
     }
 
-    pub(crate) fn env_value(&self, name: &str) -> Option<String> {
+    #[must_use]
+    pub fn env_value(&self, name: &str) -> Option<String> {
         self.env().into_iter().find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
 }
 
-pub(crate) async fn unpacked(
+pub async fn unpacked(
     registry: &Registry,
     reference: &ImageRef,
     cache: &Cache,
-    out: &Output,
+    out: &dyn Reporter,
 ) -> anyhow::Result<UnpackedImage> {
     let digest = registry.resolve(reference).await.with_context(|| format!("cannot find the image {reference}"))?;
     let dir = cache.image(&digest);
@@ -78,13 +80,14 @@ fn read_config(dir: &std::path::Path) -> anyhow::Result<ImageConfiguration> {
     Ok(serde_json::from_slice(&bytes)?)
 }
 
-pub(crate) fn short(digest: &str) -> &str {
+fn short(digest: &str) -> &str {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     hex.get(..12).unwrap_or(hex)
 }
 
 #[allow(clippy::cast_precision_loss)] // sizes are shown to one decimal place
-pub(crate) fn human_size(bytes: u64) -> String {
+#[must_use]
+pub fn human_size(bytes: u64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
     if bytes >= 1024 * 1024 {
         format!("{:.1} MiB", bytes as f64 / MIB)

@@ -1,0 +1,3 @@
+module example.com/kiln/go-app-exclude
+
+go 1.26
