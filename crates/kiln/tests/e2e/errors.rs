@@ -24,7 +24,7 @@ fn registry_failures_name_their_cause_and_leave_no_tag() {
     let w = world();
     for (fault, kind, advice) in [
         (Fault::Unauthorized, "Unauthorized", "docker login"),
-        (Fault::ForbidWrites, "Forbidden", "push access"),
+        (Fault::ForbidWrites, "Forbidden", "push to"),
         (Fault::RejectManifests, "ManifestRejected", "Nothing was tagged"),
     ] {
         let proxy = FaultyRegistry::start(&w.registry.address, fault);
