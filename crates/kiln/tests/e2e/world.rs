@@ -11,6 +11,7 @@
 
 use kiln_test_support::{inputs_digest, Fault, FileServer, TestRegistry};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, OnceLock};
@@ -109,7 +110,7 @@ fn build_world() -> World {
     );
     let rebuild = std::env::var_os("KILN_E2E_REBUILD").is_some_and(|value| value == "1");
     if !rebuild && state.stack.as_deref() == Some(&stack_key) && BaseImages::stack_is_in(&registry) {
-        eprintln!("[e2e] kiln stack build: reused, its inputs are unchanged ({stack_key})");
+        progress(&format!("kiln stack build: reused, its inputs are unchanged ({stack_key})"));
     } else {
         step("kiln stack build", || images.build_stack(&cache_dir));
         state.stack = Some(stack_key);
@@ -117,7 +118,7 @@ fn build_world() -> World {
         state.write(&work);
     }
     if !rebuild && state.builder.as_deref() == Some(&builder_key) && BaseImages::builder_is_in(&registry) {
-        eprintln!("[e2e] kiln builder create: reused, its inputs are unchanged ({builder_key})");
+        progress(&format!("kiln builder create: reused, its inputs are unchanged ({builder_key})"));
     } else {
         step("kiln builder create", || images.create_builder(&cache_dir, &lifecycle));
         state.builder = Some(builder_key);
@@ -290,10 +291,16 @@ fn fresh_cache_dir(work: &Path) -> PathBuf {
 
 fn step<T>(name: &str, action: impl FnOnce() -> T) -> T {
     let started = Instant::now();
-    eprintln!("[e2e] {name} …");
+    progress(&format!("{name} …"));
     let value = action();
-    eprintln!("[e2e] {name}: done in {:.1} s", started.elapsed().as_secs_f64());
+    progress(&format!("{name}: done in {:.1} s", started.elapsed().as_secs_f64()));
     value
+}
+
+/// A line on the real stderr: the test harness captures `eprintln!`, and the world's steps
+/// should show (with their times) however the tests are run.
+fn progress(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "[e2e] {line}");
 }
 
 /// Runs the kiln binary under test from the repository root, with its own cache directory.
