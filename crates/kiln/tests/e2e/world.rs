@@ -305,6 +305,7 @@ fn progress(line: &str) {
 
 /// Runs the kiln binary under test from the repository root, with its own cache directory.
 pub(crate) fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
+    let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_kiln"))
         .args(args)
         .current_dir(repo_root())
@@ -312,6 +313,11 @@ pub(crate) fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
         .env_remove("KILN_BUILDER")
         .output()
         .expect("the kiln binary runs");
+    // `kiln build … --image REF` is named by its image, `kiln stack build` by its words.
+    let image = args.iter().skip_while(|arg| **arg != "--image").nth(1);
+    let what = image.or(args.get(1)).unwrap_or(&"");
+    let seconds = started.elapsed().as_secs_f64();
+    progress(&format!("kiln {} {what}: {} in {seconds:.1} s", args.first().unwrap_or(&""), output.status));
     eprintln!("[e2e] kiln {} -> {}\n{}", args.join(" "), output.status, String::from_utf8_lossy(&output.stderr));
     output
 }
