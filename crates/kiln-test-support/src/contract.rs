@@ -116,7 +116,7 @@ impl<F: ServedFunction> Suite<'_, F> {
         match request(self.function.address(), method, path, headers, body) {
             Some(response) if response.status == status => {}
             Some(response) => {
-                self.fail(name, &format!("answered {}, not {status}: {}", response.status, response.text()))
+                self.fail(name, &format!("answered {}, not {status}: {}", response.status, response.text()));
             }
             None => self.fail(name, "no answer"),
         }
