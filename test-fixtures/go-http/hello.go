@@ -7,13 +7,20 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
-// HelloWorld greets on GET (?name= changes whom), echoes a POST body as JSON, and panics on
-// /panic so tests can see the server survive it.
+// HelloWorld greets on GET (?name= changes whom), echoes a POST body as JSON, panics on
+// /panic so tests can see the server survive it, and answers /slow after a second so tests
+// can stop the server while a request is in flight.
 func HelloWorld(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/panic" {
+	switch r.URL.Path {
+	case "/panic":
 		panic("go-http was asked to panic")
+	case "/slow":
+		time.Sleep(time.Second)
+		fmt.Fprintln(w, "Hello after a second")
+		return
 	}
 	switch r.Method {
 	case http.MethodGet:

@@ -115,6 +115,7 @@ async fn create(request: &CreateRequest, registry: &Registry) -> CreatedBuilder 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "real components: the distribution registry, pack and the lifecycle; scripts/test runs it"]
 async fn pack_builder_inspect_reads_kiln_builders() {
     let test_registry = TestRegistry::start();
     let registry = Registry::new(RegistryOptions::default());

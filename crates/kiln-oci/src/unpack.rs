@@ -348,6 +348,7 @@ mod tests {
     }
 
     #[test]
+    #[ignore = "real components: root (file ownership); scripts/test runs it"]
     fn hardlinks_share_an_inode_and_whiteouts_apply_to_lower_layers_only() {
         let work = tempfile::tempdir().expect("tempdir");
         let mut lower = LayerWriter::new(work.path()).expect("writer");

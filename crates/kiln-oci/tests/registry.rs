@@ -76,6 +76,7 @@ impl Events {
 }
 
 #[tokio::test]
+#[ignore = "real components: the distribution registry and root (file ownership); scripts/test runs it"]
 async fn push_pull_unpack_round_trip() {
     let test_registry = TestRegistry::start();
     let work = tempfile::tempdir().expect("tempdir");
@@ -133,6 +134,7 @@ async fn push_pull_unpack_round_trip() {
 }
 
 #[tokio::test]
+#[ignore = "real components: the distribution registry and root (file ownership); scripts/test runs it"]
 async fn failed_push_leaves_no_tag() {
     let test_registry = TestRegistry::start();
     let work = tempfile::tempdir().expect("tempdir");
@@ -147,6 +149,7 @@ async fn failed_push_leaves_no_tag() {
 }
 
 #[tokio::test]
+#[ignore = "real components: the distribution registry and root (file ownership); scripts/test runs it"]
 async fn pulls_docker_schema2_images() {
     let test_registry = TestRegistry::start();
     let work = tempfile::tempdir().expect("tempdir");
@@ -173,6 +176,7 @@ async fn pulls_docker_schema2_images() {
 }
 
 #[tokio::test]
+#[ignore = "real components: the distribution registry and root (file ownership); scripts/test runs it"]
 async fn indexes_resolve_to_linux_amd64() {
     let test_registry = TestRegistry::start();
     let work = tempfile::tempdir().expect("tempdir");
@@ -217,6 +221,7 @@ async fn indexes_resolve_to_linux_amd64() {
 }
 
 #[tokio::test]
+#[ignore = "real components: the distribution registry; scripts/test runs it"]
 async fn the_push_check_passes_on_a_registry_that_takes_pushes_and_writes_nothing() {
     let registry = TestRegistry::start();
     let client = Registry::new(RegistryOptions::default());

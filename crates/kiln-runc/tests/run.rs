@@ -81,6 +81,7 @@ fn chown(path: &Path, uid: u32, gid: u32) {
 }
 
 #[tokio::test]
+#[ignore = "real components: root and runc; scripts/test runs it"]
 async fn runs_as_the_user_with_only_the_given_mounts_writable() {
     let rootfs = tempfile::tempdir().expect("rootfs");
     for dir in ["tmp", "work", "input"] {
@@ -136,6 +137,7 @@ fn talker() -> (tempfile::TempDir, ContainerSpec) {
 }
 
 #[tokio::test]
+#[ignore = "real components: root and runc; scripts/test runs it"]
 async fn run_teed_shows_the_output_and_keeps_its_end_in_order() {
     let (_rootfs, spec) = talker();
     let CapturedRun { code, output } = kiln_runc::run_teed(&spec, "test", 64 * 1024).await.expect("runc runs");

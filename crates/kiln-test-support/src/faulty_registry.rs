@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// Which requests the proxy fails, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fault {
+pub enum RegistryFault {
     /// Every request answers 401 with a Basic challenge, as a registry that wants a login does.
     Unauthorized,
     /// Requests that write (POST, PUT, PATCH, DELETE) answer 403 `DENIED`.
@@ -30,7 +30,7 @@ pub struct FaultyRegistry {
 impl FaultyRegistry {
     /// Starts the proxy in front of the registry at `upstream` (`host:port`).
     #[must_use]
-    pub fn start(upstream: &str, fault: Fault) -> Self {
+    pub fn start(upstream: &str, fault: RegistryFault) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let address = listener.local_addr().expect("bound address").to_string();
         let injected = Arc::new(AtomicUsize::new(0));
@@ -59,7 +59,7 @@ impl FaultyRegistry {
 /// One client connection: each request is either failed here or relayed upstream; responses
 /// from upstream stream back on their own thread (clients send the next request only after
 /// reading the previous response, so the two never interleave).
-fn serve(client: &TcpStream, upstream: &str, fault: Fault, injected: &AtomicUsize) -> io::Result<()> {
+fn serve(client: &TcpStream, upstream: &str, fault: RegistryFault, injected: &AtomicUsize) -> io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut relay: Option<TcpStream> = None;
     loop {
@@ -151,25 +151,25 @@ fn read_body(reader: &mut impl BufRead, head: &RequestHead) -> io::Result<Vec<u8
     }
 }
 
-fn injected_response(head: &RequestHead, fault: Fault, injected: &AtomicUsize) -> Option<String> {
+fn injected_response(head: &RequestHead, fault: RegistryFault, injected: &AtomicUsize) -> Option<String> {
     let manifest_upload = head.method == "PUT" && head.path.contains("/manifests/");
     let response = match fault {
-        Fault::Unauthorized => response(
+        RegistryFault::Unauthorized => response(
             "401 Unauthorized",
             "WWW-Authenticate: Basic realm=\"kiln-test\"\r\n",
             r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#,
         ),
-        Fault::ForbidWrites if matches!(head.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") => response(
+        RegistryFault::ForbidWrites if matches!(head.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE") => response(
             "403 Forbidden",
             "",
             r#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#,
         ),
-        Fault::RejectManifests if manifest_upload => response(
+        RegistryFault::RejectManifests if manifest_upload => response(
             "400 Bad Request",
             "",
             r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid","detail":"rejected by kiln-test"}]}"#,
         ),
-        Fault::FailFirstManifestUpload if manifest_upload && injected.load(Ordering::SeqCst) == 0 => {
+        RegistryFault::FailFirstManifestUpload if manifest_upload && injected.load(Ordering::SeqCst) == 0 => {
             response("500 Internal Server Error", "", r#"{"errors":[{"code":"UNKNOWN","message":"try again"}]}"#)
         }
         _ => return None,
@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn relays_what_it_does_not_fail() {
-        let proxy = FaultyRegistry::start(&echo_upstream(), Fault::RejectManifests);
+        let proxy = FaultyRegistry::start(&echo_upstream(), RegistryFault::RejectManifests);
         let response = get(&proxy.address, "/v2/app/manifests/1").expect("answers");
         assert_eq!((response.status, response.text().as_str()), (200, "GET /v2/app/manifests/1"));
         assert_eq!(proxy.injected(), 0);
@@ -218,11 +218,11 @@ mod tests {
 
     #[test]
     fn fails_the_requests_its_fault_names() {
-        let proxy = FaultyRegistry::start(&echo_upstream(), Fault::Unauthorized);
+        let proxy = FaultyRegistry::start(&echo_upstream(), RegistryFault::Unauthorized);
         let response = get(&proxy.address, "/v2/").expect("answers");
         assert_eq!(response.status, 401);
         assert_eq!(response.header("WWW-Authenticate"), Some("Basic realm=\"kiln-test\""));
-        let forbidding = FaultyRegistry::start(&echo_upstream(), Fault::ForbidWrites);
+        let forbidding = FaultyRegistry::start(&echo_upstream(), RegistryFault::ForbidWrites);
         assert_eq!(get(&forbidding.address, "/v2/").expect("answers").status, 200);
         let pushed = crate::post(&forbidding.address, "/v2/app/blobs/uploads/", &[], b"").expect("answers");
         assert_eq!(pushed.status, 403);

@@ -35,7 +35,9 @@ pub fn post(address: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) ->
     request(address, "POST", path, headers, body)
 }
 
-fn request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<HttpResponse> {
+/// `method path` with `headers` and `body`; `None` when nothing answers there.
+#[must_use]
+pub fn request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<HttpResponse> {
     let mut stream = TcpStream::connect(address).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
     let mut head = format!(

@@ -1,6 +1,9 @@
-//! A distribution registry on a free loopback port, removed with its storage when dropped.
+//! A distribution registry on a loopback port: a throwaway one (free port, storage removed
+//! when dropped), or one whose storage and port persist across test runs, so that images
+//! built once (a stack, a builder) can be used again by the next run.
 
 use crate::http::get;
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -8,26 +11,40 @@ const REGISTRY_BINARY: &str = "docker-registry";
 
 pub struct TestRegistry {
     process: Child,
-    /// Closing this pipe stops the registry (see `start`).
+    /// Closing this pipe stops the registry (see `serve`).
     lifeline: Option<ChildStdin>,
     /// `127.0.0.1:<port>`: the registry part of image references.
     pub address: String,
-    _storage: tempfile::TempDir,
+    _throwaway_storage: Option<tempfile::TempDir>,
 }
 
 impl TestRegistry {
-    /// Starts the registry and waits until it answers `/v2/`.
+    /// Starts a registry with fresh storage on a free port and waits until it answers `/v2/`.
     #[must_use]
     pub fn start() -> Self {
         let storage = tempfile::tempdir().expect("registry storage dir");
-        let port = crate::free_port();
+        let path = storage.path().to_path_buf();
+        Self::serve(&path, crate::free_port(), Some(storage))
+    }
+
+    /// Starts a registry on `storage`, which it keeps, listening on `port`: image references
+    /// hold the port, so a registry that serves them again needs the same one. `None` when
+    /// the port is taken.
+    #[must_use]
+    pub fn start_persistent(storage: &Path, port: u16) -> Option<Self> {
+        std::net::TcpListener::bind(("127.0.0.1", port)).ok()?;
+        std::fs::create_dir_all(storage).expect("registry storage dir");
+        Some(Self::serve(storage, port, None))
+    }
+
+    fn serve(storage: &Path, port: u16, throwaway_storage: Option<tempfile::TempDir>) -> Self {
         let address = format!("127.0.0.1:{port}");
-        let config = storage.path().join("config.yml");
+        let config = storage.join("config.yml");
         std::fs::write(
             &config,
             format!(
                 "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {address}\n",
-                storage.path().join("data").display()
+                storage.join("data").display()
             ),
         )
         .expect("registry config");
@@ -45,7 +62,7 @@ impl TestRegistry {
             .spawn()
             .expect("sh starts the registry");
         let lifeline = process.stdin.take();
-        let registry = Self { process, lifeline, address, _storage: storage };
+        let registry = Self { process, lifeline, address, _throwaway_storage: throwaway_storage };
         let deadline = Instant::now() + Duration::from_secs(30);
         while get(&registry.address, "/v2/").map(|r| r.status) != Some(200) {
             assert!(Instant::now() < deadline, "the registry at {} did not come up", registry.address);

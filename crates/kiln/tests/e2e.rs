@@ -1,5 +1,7 @@
 //! End-to-end: fixtures built with `kiln build` by the real lifecycle under runc, published to
-//! a real registry, run with `kiln run` and answered over HTTP.
+//! a real registry, run with `kiln run` and answered over HTTP. Every test here needs root,
+//! runc, mmdebstrap and a registry, so each is marked `#[ignore = "real components: …"]`:
+//! plain `cargo test` skips them, `scripts/test` runs them.
 
 #[path = "e2e/app.rs"]
 mod app;
@@ -13,7 +15,8 @@ mod platform;
 mod world;
 
 use app::RunningApp;
-use kiln_test_support::{get, post};
+use kiln_test_support::contract::{self, Expectations};
+use std::fmt::Write as _;
 use std::process::Output;
 use world::{expect_success, kiln_build, repo_root, world};
 
@@ -40,6 +43,7 @@ fn json(output: &Output) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn go_app_builds_serves_and_rebuilds_to_the_same_digest() {
     let w = world();
     let (first, image) = build("go-app", "apps/go-app", &w.inventory);
@@ -67,6 +71,7 @@ fn go_app_builds_serves_and_rebuilds_to_the_same_digest() {
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy; scripts/test runs it"]
 fn go_app_with_a_module_dependency_serves() {
     let w = world();
     let (output, image) = build("go-app-deps", "apps/go-app-deps", &w.inventory);
@@ -78,6 +83,7 @@ fn go_app_with_a_module_dependency_serves() {
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn broken_sources_fail_with_their_message_and_leave_no_tag() {
     let w = world();
     // The message is in the log; where the buildpack's build step failed, it is also in the
@@ -126,6 +132,7 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
 /// Detection failures carry each buildpack's own reason into the error itself (what `--json`
 /// readers get), e.g. that a Go library needs `FUNC_NAME`.
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn undetected_sources_say_why_and_leave_no_tag() {
     let w = world();
     for (fixture_name, reason) in
@@ -152,87 +159,40 @@ fn undetected_sources_say_why_and_leave_no_tag() {
     }
 }
 
+/// Every fixture with a `contract.toml` (Go's today; each new language adds its own) is built
+/// with its build env, run with `kiln run`, and passes the function contract suite.
 #[test]
-fn go_http_function_serves_get_and_post_and_survives_a_panic() {
+#[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy; scripts/test runs it"]
+fn every_contract_fixture_passes_the_function_contract() {
     let w = world();
-    let (output, image) = build_with("go-http", "functions/go-http", &w.inventory, &["FUNC_NAME=HelloWorld"]);
-    expect_success(&output);
-    let mut app = RunningApp::start(&w.cache_dir, &image);
-
-    let hello = app.get_when_up("/");
-    assert_eq!((hello.status, hello.text().as_str()), (200, "Hello, World!\n"));
-    assert_eq!(hello.header("Content-Type"), Some("text/plain; charset=utf-8"));
-    assert_eq!(get(&app.address, "/?name=kiln").expect("answers").text(), "Hello, kiln!\n");
-
-    let posted = post(&app.address, "/", &[("Content-Type", "text/plain")], b"ping").expect("answers");
-    assert_eq!(posted.status, 201);
-    assert_eq!(posted.header("Content-Type"), Some("application/json"));
-    let echoed: serde_json::Value = serde_json::from_slice(&posted.body).expect("JSON body");
-    assert_eq!(echoed, serde_json::json!({"received": "ping", "bytes": 4}));
-
-    let panicked = get(&app.address, "/panic").expect("a panic still answers");
-    assert_eq!(panicked.status, 500);
-    let logs = app.wait_for_log("go-http was asked to panic");
-    assert!(logs.contains("The function HelloWorld panicked serving GET /panic"), "the panic was not logged:\n{logs}");
-    assert_eq!(get(&app.address, "/").expect("still serving").status, 200);
-    assert!(app.stop().success(), "the function did not stop cleanly on SIGTERM");
-}
-
-#[test]
-fn go_cloudevent_function_takes_binary_and_structured_events() {
-    let w = world();
-    // The Google Cloud Functions names work as well as FUNC_NAME and FUNC_SIGNATURE_TYPE.
-    let env = ["GOOGLE_FUNCTION_TARGET=Receive", "GOOGLE_FUNCTION_SIGNATURE_TYPE=cloudevent"];
-    let (output, image) = build_with("go-cloudevent", "functions/go-cloudevent", &w.inventory, &env);
-    expect_success(&output);
-    let mut app = RunningApp::start(&w.cache_dir, &image);
-    assert_eq!(app.get_when_up("/").status, 405, "a GET is not a CloudEvent");
-
-    let binary_headers = [
-        ("Ce-Specversion", "1.0"),
-        ("Ce-Id", "binary-1"),
-        ("Ce-Source", "/orders"),
-        ("Ce-Type", "com.example.order.created"),
-        ("Content-Type", "application/json"),
-    ];
-    let binary = post(&app.address, "/", &binary_headers, br#"{"item":"tea","quantity":2}"#).expect("answers");
-    assert_eq!((binary.status, binary.text().as_str()), (200, ""));
-    let logs = app.wait_for_log("binary-1");
-    assert!(logs.contains("received com.example.order.created binary-1 from /orders: 2 x tea"), "{logs}");
-
-    let structured_event = br#"{"specversion":"1.0","id":"structured-1","source":"/shop","type":"com.example.order.created","datacontenttype":"application/json","data":{"item":"cake","quantity":3}}"#;
-    let structured = post(&app.address, "/", &[("Content-Type", "application/cloudevents+json")], structured_event)
-        .expect("answers");
-    assert_eq!(structured.status, 200);
-    let logs = app.wait_for_log("structured-1");
-    assert!(logs.contains("received com.example.order.created structured-1 from /shop: 3 x cake"), "{logs}");
-
-    let failing = post(&app.address, "/", &binary_headers, br#"{"note":"no order"}"#).expect("answers");
-    assert_eq!(failing.status, 500, "an error from the function answers 500");
-    let not_an_event = post(&app.address, "/", &[("Content-Type", "application/json")], b"{}").expect("answers");
-    assert_eq!(not_an_event.status, 415, "{}", not_an_event.text());
-}
-
-#[test]
-fn go_function_in_a_subpackage_uses_its_module_dependencies() {
-    let w = world();
-    // FUNC_NAME and FUNC_SRC come from the fixture's project.toml.
-    let (output, image) = build("go-http-subpkg", "functions/go-http-subpkg", &w.inventory);
-    expect_success(&output);
+    let fixtures = Expectations::of_all_fixtures(&repo_root().join("test-fixtures"));
     assert!(
-        stderr(&output).contains("Build environment from project.toml: FUNC_NAME, FUNC_SRC"),
-        "{}",
-        stderr(&output)
+        fixtures.len() >= 3,
+        "the Go contract fixtures are missing: {:?}",
+        fixtures.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
-    let mut app = RunningApp::start(&w.cache_dir, &image);
-    let response = app.get_when_up("/");
-    assert_eq!(response.status, 200);
-    let id = response.header("X-Request-Id").expect("a request id").to_string();
-    assert_eq!(id.len(), 36, "not a UUID: {id}");
-    assert_eq!(response.text(), format!("HELLO, GO-HTTP-SUBPKG! (request {id})\n"));
+    let mut failures = String::new();
+    for (name, _, expectations) in &fixtures {
+        let env: Vec<&str> = expectations.build.env.iter().map(String::as_str).collect();
+        let (output, image) = build_with(name, &format!("contract/{name}"), &w.inventory, &env);
+        if !output.status.success() {
+            let _ = writeln!(failures, "{name}: the build failed:\n{}", stderr(&output));
+            continue;
+        }
+        for text in expectations.build.log.iter().filter(|text| !stderr(&output).contains(text.as_str())) {
+            let _ = writeln!(failures, "{name}: the build log has no `{text}`");
+        }
+        let mut app = RunningApp::start(&w.cache_dir, &image);
+        app.get_when_up("/favicon.ico");
+        if let Err(problems) = contract::check(&mut app, expectations) {
+            let _ = writeln!(failures, "{name}:\n{problems}\nits log:\n{}", app.logs());
+        }
+    }
+    assert!(failures.is_empty(), "the function contract failed:\n{failures}");
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn a_checksum_mismatch_in_the_mirror_is_refused() {
     let w = world();
     let (output, _) = build("go-app", "apps/tampered", &w.tampered_inventory);
@@ -240,4 +200,18 @@ fn a_checksum_mismatch_in_the_mirror_is_refused() {
     let log = stderr(&output);
     assert!(log.to_lowercase().contains("checksum"), "no checksum message in:\n{log}");
     assert_eq!(w.registry.tags("apps/tampered"), Vec::<String>::new());
+}
+
+/// A mirror that answers 503, or cuts the body short, on the first request for each file:
+/// the toolchain download retries and the build succeeds.
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
+fn go_app_builds_through_a_mirror_that_fails_the_first_request_for_each_file() {
+    let w = world();
+    for mirror in &w.flaky_mirrors {
+        let repository = format!("apps/flaky-{:?}", mirror.fault).to_lowercase();
+        let (output, _) = build("go-app", &repository, &mirror.inventory);
+        expect_success(&output);
+        assert!(mirror.server.faults_served() > 0, "the {:?} mirror was never asked", mirror.fault);
+    }
 }

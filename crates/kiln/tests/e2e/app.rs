@@ -32,18 +32,6 @@ impl RunningApp {
         std::fs::read_to_string(self.log.path()).expect("log file")
     }
 
-    /// Waits up to ten seconds for `text` to appear in the logs (apps write them asynchronously).
-    pub(crate) fn wait_for_log(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let logs = self.logs();
-            if logs.contains(text) || Instant::now() > deadline {
-                return logs;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
     /// GET `path` once the app answers, waiting up to a minute for it to start.
     pub(crate) fn get_when_up(&mut self, path: &str) -> HttpResponse {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -79,4 +67,19 @@ impl Drop for RunningApp {
 /// Appending handles, so stdout and stderr add to the file instead of overwriting each other.
 fn append_to(path: &Path) -> std::fs::File {
     std::fs::OpenOptions::new().append(true).open(path).expect("log file opens for appending")
+}
+
+/// The function contract suite talks to a function under `kiln run`.
+impl kiln_test_support::contract::ServedFunction for RunningApp {
+    fn address(&self) -> &str {
+        &self.address
+    }
+
+    fn logs(&self) -> String {
+        RunningApp::logs(self)
+    }
+
+    fn terminate(&mut self) -> ExitStatus {
+        self.stop()
+    }
 }

@@ -103,6 +103,7 @@ fn unpacked_image(image: &str) -> tempfile::TempDir {
 const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn a_go_app_with_module_dependencies_builds_through_the_hosts_ca_store_without_putting_it_in_the_image() {
     let scratch = tempfile::tempdir().expect("scratch");
     let image = image_ref("platform/ca-trust");
@@ -126,6 +127,7 @@ fn a_go_app_with_module_dependencies_builds_through_the_hosts_ca_store_without_p
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn project_toml_exclude_leaves_files_out_of_the_build_and_the_image() {
     let scratch = tempfile::tempdir().expect("scratch");
     // The fixture excludes notes/ (a big file there) and draft.go (which does not compile).
@@ -142,6 +144,7 @@ fn project_toml_exclude_leaves_files_out_of_the_build_and_the_image() {
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn a_registry_that_does_not_answer_fails_the_build_within_seconds_and_copies_nothing() {
     let scratch = tempfile::tempdir().expect("scratch");
     let port = kiln_test_support::free_port();
@@ -160,6 +163,7 @@ fn a_registry_that_does_not_answer_fails_the_build_within_seconds_and_copies_not
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn an_env_name_kiln_does_not_have_is_refused() {
     let scratch = tempfile::tempdir().expect("scratch");
     let mut args = build_args(&repo_root().join("test-fixtures/go-app"), &image_ref("platform/env"));
@@ -170,6 +174,7 @@ fn an_env_name_kiln_does_not_have_is_refused() {
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn ctrl_c_while_waiting_for_the_build_cache_lock_leaves_nothing_behind() {
     let w = world();
     let scratch = tempfile::tempdir().expect("scratch");
@@ -198,6 +203,7 @@ fn ctrl_c_while_waiting_for_the_build_cache_lock_leaves_nothing_behind() {
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn ctrl_c_in_the_lifecycle_stops_and_removes_its_container_and_leaves_nothing_behind() {
     let w = world();
     let scratch = tempfile::tempdir().expect("scratch");
@@ -223,6 +229,7 @@ fn ctrl_c_in_the_lifecycle_stops_and_removes_its_container_and_leaves_nothing_be
 }
 
 #[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn kiln_cache_shows_a_build_cache_and_clears_it_for_one_image() {
     let w = world();
     let scratch = tempfile::tempdir().expect("scratch");
