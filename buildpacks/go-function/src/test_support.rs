@@ -9,9 +9,13 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
 }
 
 /// The buildpack's Go environment with caches shared across test runs, so only the first run
-/// compiles the runtime and downloads modules.
+/// compiles the runtime and downloads modules. They live in the target directory beside the
+/// test binary: it belongs to whoever builds, where a fixed path in /tmp would belong to the
+/// first user who ran the tests and refuse everyone else.
 pub(crate) fn test_env() -> Env {
-    let caches_root = std::env::temp_dir().join("kiln-go-function-tests");
+    let test_binary = std::env::current_exe().expect("the test binary's path");
+    let deps_dir = test_binary.parent().expect("the test binary is in a directory");
+    let caches_root = deps_dir.join("kiln-go-function-tests");
     let module_cache = caches_root.join("modules");
     let build_cache = caches_root.join("build");
     let caches = GoCaches { module_cache: &module_cache, build_cache: &build_cache };
