@@ -2,10 +2,11 @@
 //! the inputs its contents depend on are unchanged, and, for caches that only grow, emptied
 //! when a build finds it over its size limit.
 
-use crate::cache_size::{directory_size, CacheLimit, Size};
+use crate::cache_size::{directory_size, CacheLimit};
 use crate::error::CoreError;
 use crate::layer_log::{empty_cause, replace_unreadable};
 use crate::print;
+use kiln_download::ByteSize;
 use libcnb::build::BuildContext;
 use libcnb::data::layer::LayerName;
 use libcnb::layer::{CachedLayerDefinition, LayerState, RestoredLayerAction};
@@ -62,12 +63,12 @@ fn reuse(
         if size > limit.bytes {
             let cause = format!(
                 "it holds {}, over its limit of {limit} ({}): emptied, so it keeps only what builds use",
-                Size(size),
+                ByteSize(size),
                 crate::CACHE_LIMIT_ENV
             );
             return Ok((RestoredLayerAction::DeleteLayer, cause));
         }
-        let _ = write!(cause, "; it holds {} of its {limit} limit", Size(size));
+        let _ = write!(cause, "; it holds {} of its {limit} limit", ByteSize(size));
     }
     Ok((RestoredLayerAction::KeepLayer, cause))
 }

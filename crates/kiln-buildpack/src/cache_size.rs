@@ -5,6 +5,7 @@
 //! cache format and leaves no half-trimmed cache behind.
 
 use crate::error::CoreError;
+use kiln_download::ByteSize;
 use libcnb::Env;
 use std::fmt;
 use std::path::Path;
@@ -48,21 +49,7 @@ impl CacheLimit {
 
 impl fmt::Display for CacheLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", Size(self.bytes))
-    }
-}
-
-/// A byte count as people read it: `312.4 MiB`.
-pub(crate) struct Size(pub(crate) u64);
-
-impl fmt::Display for Size {
-    #[allow(clippy::cast_precision_loss)] // One decimal is all a log line shows.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 >= 1024 * MIB {
-            write!(f, "{:.1} GiB", self.0 as f64 / (1024 * MIB) as f64)
-        } else {
-            write!(f, "{:.1} MiB", self.0 as f64 / MIB as f64)
-        }
+        write!(f, "{}", ByteSize(self.bytes))
     }
 }
 
@@ -106,7 +93,7 @@ mod tests {
         std::fs::write(dir.path().join("a/one"), [0; 1000]).expect("write");
         std::fs::write(dir.path().join("a/b/two"), [0; 24]).expect("write");
         assert_eq!(directory_size(dir.path()).expect("size"), 1024);
-        assert_eq!(Size(1536 * MIB).to_string(), "1.5 GiB");
-        assert_eq!(Size(MIB / 2).to_string(), "0.5 MiB");
+        assert_eq!(ByteSize(1536 * MIB).to_string(), "1.5 GiB");
+        assert_eq!(ByteSize(MIB / 2).to_string(), "512.0 KiB");
     }
 }

@@ -37,7 +37,7 @@ pub use checksum::{ChecksumError, Sha256Checksum};
 pub use error::{DownloadError, Failure};
 pub use format::Format;
 pub use meter::ProgressSchedule;
-pub use report::{Progress, Report, Retry, StderrReport};
+pub use report::{ByteSize, Progress, Report, Retry, StderrReport};
 pub use retry::RetrySchedule;
 pub use source::{open, Downloader, Settings, Timeouts};
 pub use trust::{Trust, CERT_FILE_ENV};

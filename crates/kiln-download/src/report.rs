@@ -43,7 +43,7 @@ impl Progress<'_> {
 impl fmt::Display for Progress<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rate = Size(self.bytes_per_second());
-        let total = self.total.map(|total| format!(" ({})", Size(bytes_as_f64(total)))).unwrap_or_default();
+        let total = self.total.map(|total| format!(" ({})", ByteSize(total))).unwrap_or_default();
         if self.finished {
             return write!(f, "Downloaded {}{total} in {} at {rate}/s", self.file_name, Seconds(self.elapsed));
         }
@@ -51,7 +51,7 @@ impl fmt::Display for Progress<'_> {
         if let Some(total) = self.total.filter(|total| *total > 0) {
             write!(f, "{}% ", self.received * 100 / total)?;
         }
-        write!(f, "{} at {rate}/s", Size(bytes_as_f64(self.received)))
+        write!(f, "{} at {rate}/s", ByteSize(self.received))
     }
 }
 
@@ -100,7 +100,17 @@ fn bytes_as_f64(bytes: u64) -> f64 {
     bytes as f64
 }
 
-/// Bytes in binary units with one decimal: `512 B`, `3.5 KiB`, `64.0 MiB`, `1.2 GiB`.
+/// Bytes in binary units with one decimal: `512 B`, `3.5 KiB`, `64.0 MiB`, `1.2 GiB`. The one
+/// way buildpacks write sizes (downloads, rates, caches).
+pub struct ByteSize(pub u64);
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Size(bytes_as_f64(self.0)).fmt(f)
+    }
+}
+
+/// [`ByteSize`] for fractional counts (a rate in bytes per second).
 struct Size(f64);
 
 impl fmt::Display for Size {
