@@ -14,17 +14,26 @@ pub(crate) struct RunningApp {
 
 impl RunningApp {
     pub(crate) fn start(cache_dir: &Path, image: &str) -> Self {
+        Self::start_on(cache_dir, image, None)
+    }
+
+    /// `kiln run` with `--address ADDRESS` when given (else kiln's default, 127.0.0.1), asked on
+    /// that address.
+    pub(crate) fn start_on(cache_dir: &Path, image: &str, address: Option<&str>) -> Self {
         let port = kiln_test_support::free_port();
         let log = tempfile::NamedTempFile::new().expect("log file");
+        let port_arg = port.to_string();
+        let mut args = vec!["run", image, "--port", &port_arg];
+        args.extend(address.iter().flat_map(|address| ["--address", *address]));
         let process = Command::new(env!("CARGO_BIN_EXE_kiln"))
-            .args(["run", image, "--port", &port.to_string()])
+            .args(&args)
             .env("KILN_CACHE_DIR", cache_dir)
             .stdin(Stdio::null())
             .stdout(append_to(log.path()))
             .stderr(append_to(log.path()))
             .spawn()
             .expect("kiln run starts");
-        Self { process: Some(process), address: format!("127.0.0.1:{port}"), log }
+        Self { process: Some(process), address: format!("{}:{port}", address.unwrap_or("127.0.0.1")), log }
     }
 
     /// What kiln run and the app printed so far.

@@ -1,9 +1,11 @@
 //! End-to-end: what `kiln build` does as the platform, on the real lifecycle, runc and
 //! registry: trusting the host's CA store without being told, project.toml's exclude, failing
-//! fast on a registry that does not answer, Ctrl-C at the lock and in the lifecycle, and
-//! `kiln cache`.
+//! fast on a registry that does not answer, Ctrl-C at the lock and in the lifecycle,
+//! `kiln cache`, and where `kiln run` serves.
 
-use crate::world::{expect_success, kiln, repo_root, world};
+use crate::app::RunningApp;
+use crate::world::{expect_success, kiln, kiln_build, repo_root, world};
+use kiln_test_support::get;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -281,4 +283,28 @@ fn write_incompressible(path: &Path, bytes: usize) {
         })
         .collect();
     std::fs::write(path, data).expect("big file");
+}
+
+/// `kiln run` uses the host's network: a function started on a laptop answers on loopback only
+/// unless `--address` says otherwise. 127.0.0.2 is loopback too, so a server on every interface
+/// would answer there as well.
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
+fn kiln_run_serves_a_function_on_127_0_0_1_unless_address_says_otherwise() {
+    let w = world();
+    let image = image_ref("functions/address");
+    let source = repo_root().join("test-fixtures/go-http");
+    expect_success(&kiln_build(&w.cache_dir, &source, &image, &w.inventory, &["FUNC_NAME=HelloWorld"]));
+    let port_of = |app: &RunningApp| app.address.rsplit(':').next().expect("a port").to_string();
+
+    let mut default = RunningApp::start_on(&w.cache_dir, &image, None);
+    assert_eq!(default.get_when_up("/").status, 200);
+    let elsewhere = format!("127.0.0.2:{}", port_of(&default));
+    assert!(get(&elsewhere, "/").is_none(), "by default the function also answered on {elsewhere}");
+    drop(default);
+
+    let mut chosen = RunningApp::start_on(&w.cache_dir, &image, Some("127.0.0.2"));
+    assert_eq!(chosen.get_when_up("/").status, 200);
+    let default_address = format!("127.0.0.1:{}", port_of(&chosen));
+    assert!(get(&default_address, "/").is_none(), "with --address 127.0.0.2 it answered on {default_address}");
 }
