@@ -9,6 +9,7 @@
 //! - [`stream_tool`] / [`run_streamed`]: a tool run with its output streamed, its failure a
 //!   [`ToolError`] the buildpack maps to a message;
 //! - [`keep_only`]: what a compiled language's image keeps of the source ([`KEEP_FILES_ENV`]);
+//! - [`web_process`]: the image's default process;
 //! - [`CoreError`] and [`print_libcnb_error`]: failures in kiln's error contract.
 //!
 //! All output goes through [`print`] (`bullet_stream`), the one logging style of kiln's
@@ -21,6 +22,7 @@ mod error;
 mod failure;
 mod glob;
 mod keep_files;
+mod launch;
 mod layer_log;
 mod tool;
 mod toolchain;
@@ -33,6 +35,7 @@ pub use cache_size::{CacheLimit, CACHE_LIMIT_ENV, DEFAULT_CACHE_LIMIT_MIB};
 pub use error::CoreError;
 pub use failure::print_libcnb_error;
 pub use keep_files::{keep_only, KeepError, KeepPatterns, KEEP_FILES_ENV};
+pub use launch::web_process;
 pub use tool::{run_streamed, shown_command, stream_tool, ToolError};
 pub use toolchain::{resolve, resolve_toolchain, ArchiveContents, Requirement, Toolchain, UnsupportedVersion};
 pub use toolchain_layer::handle_toolchain_layer;

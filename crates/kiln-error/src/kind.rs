@@ -26,6 +26,10 @@ pub enum ErrorKind {
     WrongSignature,
     /// The user's code does not compile.
     CompileError,
+    /// The lockfile does not match the package manifest, so a clean install refuses it.
+    LockfileOutOfSync,
+    /// A dependency could not be installed; the message names it.
+    DependencyInstallFailed,
     /// No toolchain in the inventory satisfies what the source asks for.
     UnsupportedVersion,
     /// The inventory named by `KILN_INVENTORY` cannot be read or parsed.
@@ -92,7 +96,7 @@ impl ErrorClass {
 
 impl ErrorKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::InvalidArgument,
         Self::InvalidSource,
         Self::NoBuildpackDetected,
@@ -101,6 +105,8 @@ impl ErrorKind {
         Self::FunctionNotFound,
         Self::WrongSignature,
         Self::CompileError,
+        Self::LockfileOutOfSync,
+        Self::DependencyInstallFailed,
         Self::UnsupportedVersion,
         Self::InvalidInventory,
         Self::InvalidBuilder,
@@ -130,6 +136,8 @@ impl ErrorKind {
             | Self::FunctionNotFound
             | Self::WrongSignature
             | Self::CompileError
+            | Self::LockfileOutOfSync
+            | Self::DependencyInstallFailed
             | Self::UnsupportedVersion
             | Self::InvalidInventory
             | Self::InvalidBuilder
@@ -161,6 +169,8 @@ impl ErrorKind {
             Self::FunctionNotFound => "FunctionNotFound",
             Self::WrongSignature => "WrongSignature",
             Self::CompileError => "CompileError",
+            Self::LockfileOutOfSync => "LockfileOutOfSync",
+            Self::DependencyInstallFailed => "DependencyInstallFailed",
             Self::UnsupportedVersion => "UnsupportedVersion",
             Self::InvalidInventory => "InvalidInventory",
             Self::InvalidBuilder => "InvalidBuilder",

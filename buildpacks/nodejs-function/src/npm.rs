@@ -1,0 +1,134 @@
+//! Running npm: installs, scripts, and what its failures mean. npm's output streams into the
+//! build log as it runs and is also kept, so that a failure can name its cause (a lockfile out
+//! of sync, the dependency that failed).
+
+use kiln_buildpack::{print, run_streamed, shown_command, style, ToolError};
+use std::io::{self, Write};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NpmError {
+    #[error("package-lock.json does not match package.json, so `npm ci` refused to install: {summary}")]
+    LockfileOutOfSync { summary: String },
+    #[error("{}", install_failure(.package.as_deref(), .summary))]
+    InstallFailed { package: Option<String>, summary: String },
+    #[error("the `{script}` script failed: {source}")]
+    ScriptFailed {
+        script: String,
+        #[source]
+        source: ToolError,
+    },
+    #[error(transparent)]
+    Tool(ToolError),
+}
+
+fn install_failure(package: Option<&str>, summary: &str) -> String {
+    match package {
+        Some(package) => format!("the dependency `{package}` failed to install: {summary}"),
+        None => format!("installing the dependencies failed: {summary}"),
+    }
+}
+
+/// A writer that passes everything on and keeps a copy.
+struct Tee<W> {
+    inner: W,
+    copy: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.copy.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Runs an npm install command with its output in the log; a failure says what went wrong.
+pub(crate) fn install(command: &mut Command) -> Result<(), NpmError> {
+    let copy = Arc::new(Mutex::new(Vec::new()));
+    let announcement = format!("Running {}", style::command(shown_command(command)));
+    let result = print::sub_stream_with(announcement, |stdout, stderr| {
+        run_streamed(command, Tee { inner: stdout, copy: copy.clone() }, Tee { inner: stderr, copy: copy.clone() })
+    });
+    let output = String::from_utf8_lossy(&copy.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned();
+    match result {
+        Ok(()) => Ok(()),
+        Err(error @ ToolError::Spawn { .. }) => Err(NpmError::Tool(error)),
+        Err(ToolError::Failed { .. }) => Err(classify(&output)),
+    }
+}
+
+/// Runs a package.json script (a build step) with its output in the log.
+pub(crate) fn run_script(command: &mut Command, script: &str) -> Result<(), NpmError> {
+    kiln_buildpack::stream_tool(command).map_err(|source| NpmError::ScriptFailed { script: script.to_string(), source })
+}
+
+/// What a failed install's output says.
+fn classify(output: &str) -> NpmError {
+    let errors: Vec<&str> = output.lines().filter_map(|line| line.strip_prefix("npm error ")).collect();
+    let summary =
+        errors.iter().find(|line| !line.trim().is_empty()).map_or("see npm's output above", |line| line.trim());
+    let summary = summary.to_string();
+    if output.contains("can only install packages when your package.json and package-lock.json") {
+        return NpmError::LockfileOutOfSync { summary };
+    }
+    NpmError::InstallFailed { package: failed_package(&errors), summary }
+}
+
+/// The dependency npm names in its error lines: one the registry does not have
+/// (`'name@1.0.0' is not in this registry`), or the one whose install script failed
+/// (`path …/node_modules/name`).
+fn failed_package(errors: &[&str]) -> Option<String> {
+    for line in errors {
+        if let Some(before) =
+            line.split("' is not in this registry").next().filter(|_| line.contains("is not in this registry"))
+        {
+            let spec = before.rsplit('\'').next()?;
+            // A scoped name starts with `@`: the version follows the last one.
+            let name = match spec.rfind('@') {
+                Some(at) if at > 0 => &spec[..at],
+                _ => spec,
+            };
+            return Some(name.to_string());
+        }
+    }
+    errors.iter().find_map(|line| {
+        let path = line.strip_prefix("path ")?;
+        let (_, package) = path.rsplit_once("node_modules/")?;
+        Some(package.trim().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_dependency_the_registry_does_not_have() {
+        let output = "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@kiln-fixtures%2fmissing - Not found\n\
+                      npm error 404\nnpm error 404  '@kiln-fixtures/missing@1.0.0' is not in this registry.\n";
+        let NpmError::InstallFailed { package, summary } = classify(output) else { panic!("not an install failure") };
+        assert_eq!(package.as_deref(), Some("@kiln-fixtures/missing"));
+        assert_eq!(summary, "code E404");
+    }
+
+    #[test]
+    fn names_the_dependency_whose_install_script_failed() {
+        let output =
+            "npm error code 1\nnpm error path /layers/kiln_nodejs-function/node_modules/node_modules/bad-addon\n\
+                      npm error command failed\n";
+        let NpmError::InstallFailed { package, .. } = classify(output) else { panic!("not an install failure") };
+        assert_eq!(package.as_deref(), Some("bad-addon"));
+    }
+
+    #[test]
+    fn knows_a_lockfile_out_of_sync() {
+        let output = "npm error code EUSAGE\nnpm error\nnpm error `npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.\n";
+        assert!(matches!(classify(output), NpmError::LockfileOutOfSync { .. }));
+    }
+}

@@ -1,0 +1,169 @@
+//! kiln/nodejs-function end to end: what a Node.js image holds (node alone, production
+//! dependencies only), what its server answers beyond the contract suite, the reuse of every
+//! layer by an unchanged rebuild, an app, and each broken source failing with its kind. The
+//! function contract itself is checked on the nodejs-* contract fixtures by
+//! `every_contract_fixture_passes_the_function_contract`.
+
+use crate::app::RunningApp;
+use crate::image_contents::image_paths;
+use crate::world::{expect_success, kiln_build, repo_root, world};
+use kiln_test_support::request;
+use std::process::Output;
+use std::time::Instant;
+
+fn build(fixture_name: &str, repository: &str, env: &[&str]) -> (Output, String) {
+    let w = world();
+    let image = format!("{}/{repository}:1", w.registry.address);
+    let source = repo_root().join("test-fixtures").join(fixture_name);
+    (kiln_build(&w.cache_dir, &source, &image, &w.inventory, env), image)
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+fn log(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn timed<T>(name: &str, test: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let value = test();
+    eprintln!("[e2e] {name}: {:.1} s", started.elapsed().as_secs_f64());
+    value
+}
+
+/// Builds `fixture_name` twice: the second build must reuse `reused` and give the same digest.
+/// Returns the image and the paths in it.
+fn build_twice(fixture_name: &str, env: &[&str], reused: &[&str]) -> (String, Vec<String>) {
+    let repository = format!("nodejs/{fixture_name}");
+    let (first, image) = build(fixture_name, &repository, env);
+    expect_success(&first);
+    let digest = json(&first)["digest"].as_str().expect("a digest").to_string();
+    let (second, _) = build(fixture_name, &repository, env);
+    expect_success(&second);
+    assert_eq!(
+        json(&second)["digest"].as_str(),
+        Some(digest.as_str()),
+        "{fixture_name}: an unchanged rebuild changed the image"
+    );
+    let rebuild_log = log(&second);
+    for text in reused {
+        assert!(rebuild_log.contains(text), "{fixture_name}: the rebuild did not say `{text}`:\n{rebuild_log}");
+    }
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let paths = image_paths(&image, scratch.path());
+    (image, paths)
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
+fn a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express() {
+    timed("a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express", || {
+        let w = world();
+        let env = ["FUNC_NAME=helloWorld", "KILN_BODY_LIMIT=64kb"];
+        let reused = ["Reusing the Node.js toolchain: Node.js 24.22.3 is cached", "Reusing the image's node binary"];
+        let (image, paths) = build_twice("nodejs-http", &env, &reused);
+        assert!(paths.iter().any(|path| path.ends_with("node_runtime/bin/node")), "no node binary:\n{paths:#?}");
+        for build_only in ["lib/node_modules/npm", "include/node", "bin/npm", "share/doc"] {
+            assert!(!paths.iter().any(|path| path.contains(build_only)), "{build_only} is in the image");
+        }
+        assert!(paths.iter().any(|path| path == "workspace/index.js"), "the function's module is missing");
+
+        let mut app = RunningApp::start(&w.cache_dir, &image);
+        assert_eq!(app.get_when_up("/?name=node").text(), "Hello, node!\n");
+        let address = app.address.clone();
+        let answer = |method: &str, path: &str, body: &[u8]| {
+            request(&address, method, path, &[("Content-Type", "application/octet-stream")], body)
+                .unwrap_or_else(|| panic!("no answer to {method} {path}"))
+        };
+        assert_eq!(answer("POST", "/", &vec![b'x'; 100 * 1024]).status, 413, "a body over KILN_BODY_LIMIT");
+        let buffer = answer("POST", "/", b"bytes");
+        assert_eq!((buffer.status, buffer.text().contains("\"bytes\":5")), (201, true), "{}", buffer.text());
+        let moved = answer("GET", "/old", b"");
+        let location = moved.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("location"));
+        assert_eq!((moved.status, location.map(|(_, value)| value.as_str())), (301, Some("/")));
+        assert_eq!(
+            (answer("GET", "/teapot", b"").status, answer("GET", "/teapot", b"").text()),
+            (418, "I'm a Teapot".to_string())
+        );
+        assert_eq!(answer("GET", "/reject", b"").status, 500, "a rejected promise");
+        assert_eq!(answer("GET", "/", b"").status, 200, "the server stopped serving after a rejection");
+        assert!(app.logs().contains("nodejs-http was asked to reject\n    at "), "no stack in:\n{}", app.logs());
+        assert!(app.stop().success(), "the function did not stop cleanly on SIGTERM");
+    });
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, the npm registry; scripts/test runs it"]
+fn nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image() {
+    timed("nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image", || {
+        let reused = [
+            "Reusing the npm cache",
+            "Reusing the image's dependencies: package.json, the lockfile and Node.js are unchanged",
+            "Reusing the build's dependencies (with devDependencies): package.json, the lockfile and Node.js are unchanged",
+        ];
+        let (_, paths) = build_twice("nodejs-typescript", &["FUNC_NAME=typed"], &reused);
+        assert!(paths.iter().any(|path| path == "workspace/dist/index.js"), "tsc's output is missing:\n{paths:#?}");
+        assert!(!paths.iter().any(|path| path.contains("node_modules/typescript")), "a dev dependency is in the image");
+    });
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
+fn a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for() {
+    timed("a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for", || {
+        let w = world();
+        let (output, image) = build("nodejs-app", "nodejs/nodejs-app", &[]);
+        expect_success(&output);
+        let build_log = log(&output);
+        assert!(
+            build_log.contains("Node.js `24.x` (package.json `engines.node`) resolves to Node.js 24.22.3"),
+            "{build_log}"
+        );
+        assert!(build_log.contains("Running the app with `node server.js`"), "{build_log}");
+        let mut app = RunningApp::start(&w.cache_dir, &image);
+        assert_eq!(app.get_when_up("/").text(), "Hello from kiln nodejs-app on Node.js v24.22.3\n");
+        assert!(app.stop().success(), "the app did not stop cleanly on SIGTERM");
+    });
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, the npm registry; scripts/test runs it"]
+fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
+    timed("broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag", || {
+        let w = world();
+        for (fixture_name, env, message, kind) in [
+            ("nodejs-syntax-error", &["FUNC_NAME=hello"][..], "index.js:3", "CompileError"),
+            ("nodejs-func-missing", &["FUNC_NAME=hello"], "  goodbye: a function of 2 parameters", "FunctionNotFound"),
+            ("nodejs-func-wrong-signature", &["FUNC_NAME=hello"], "FUNC_SIGNATURE_TYPE=cloudevent", "WrongSignature"),
+            (
+                "nodejs-lockfile-out-of-sync",
+                &["FUNC_NAME=uptime"],
+                "package-lock.json does not match package.json",
+                "LockfileOutOfSync",
+            ),
+            ("nodejs-version-unknown", &["FUNC_NAME=hello"], "Supported versions: 24.22.3", "UnsupportedVersion"),
+            (
+                "nodejs-dependency-missing",
+                &["FUNC_NAME=hello"],
+                "`@kiln-fixtures/no-such-package`",
+                "DependencyInstallFailed",
+            ),
+            ("nodejs-http", &["FUNC_NAME=hello-world"], "not a JavaScript identifier", "InvalidFunctionName"),
+            ("nodejs-library", &[], "set FUNC_NAME to the function's name", "NoBuildpackDetected"),
+        ] {
+            let repository = format!("broken/{fixture_name}");
+            let (output, _) = build(fixture_name, &repository, env);
+            assert!(!output.status.success(), "{fixture_name} built");
+            let document = json(&output);
+            let error = &document["error"];
+            let text = format!("{}\n{}\n{}", error["message"], error["advice"], log(&output));
+            assert!(text.contains(message), "{fixture_name}: no `{message}` in:\n{text}");
+            assert_eq!(error["kind"], kind, "{fixture_name}: {document}");
+            assert_eq!(output.status.code(), Some(2), "{fixture_name}: a user error exits 2");
+            assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
+        }
+    });
+}

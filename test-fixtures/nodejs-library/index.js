@@ -1,0 +1,1 @@
+exports.helloWorld = (req, res) => res.send("Hello from a library");

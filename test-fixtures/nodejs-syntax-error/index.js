@@ -1,0 +1,4 @@
+exports.hello = (req, res) => {
+  res.send("hi");
+  const broken = ;
+};
