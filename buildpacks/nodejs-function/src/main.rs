@@ -130,7 +130,7 @@ impl Buildpack for NodeFunctionBuildpack {
         };
 
         print::bullet("Image contents");
-        let node = handle_node_runtime_layer(&context, &artifact, &node_home)?;
+        let node = handle_node_runtime_layer(&context, &artifact.version, &node_home)?;
         print::all_done(&Some(started));
 
         web_process(std::iter::once(node.to_string_lossy().into_owned()).chain(command))

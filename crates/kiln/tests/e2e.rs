@@ -161,10 +161,10 @@ fn undetected_sources_say_why_and_leave_no_tag() {
     }
 }
 
-/// Every fixture with a `contract.toml` (Go's today; each new language adds its own) is built
-/// with its build env, run with `kiln run`, and passes the function contract suite.
+/// Every fixture with a `contract.toml` (Go's and Node.js's today; each new language adds its
+/// own) is built with its build env, run with `kiln run`, and passes the function contract suite.
 #[test]
-#[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy; scripts/test runs it"]
+#[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy, the npm registry; scripts/test runs it"]
 fn every_contract_fixture_passes_the_function_contract() {
     let w = world();
     let fixtures = Expectations::of_all_fixtures(&repo_root().join("test-fixtures"));

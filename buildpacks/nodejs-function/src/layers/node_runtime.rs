@@ -1,61 +1,33 @@
-//! Node.js for the image: the `node` binary alone (no npm, headers or docs), copied from the
-//! build's distribution and cached, so an unchanged rebuild copies nothing and the lifecycle
-//! reuses the previous image's layer.
+//! Node.js for the image: the `node` binary alone (no npm, headers or docs). Not cached: it is
+//! a hard link to the build's distribution (a copy where linking fails), which costs nothing,
+//! where restoring a 100 MB binary from the cache on every build would cost a second; the
+//! lifecycle reuses the previous image's layer when the binary is the same.
 
 use crate::errors::NodeFunctionError;
 use crate::NodeFunctionBuildpack;
 use kiln_buildpack::print;
-use kiln_inventory::Artifact;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction};
+use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The distribution the binary was copied from: the same checksum means the same binary.
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct RuntimeMetadata {
-    version: String,
-    checksum: String,
-}
-
 /// Puts `node` from the distribution in `node_home` into the launch layer; returns its path.
-pub(crate) fn handle_node_runtime_layer<V: fmt::Display>(
+pub(crate) fn handle_node_runtime_layer(
     context: &BuildContext<NodeFunctionBuildpack>,
-    artifact: &Artifact<V>,
+    version: &impl fmt::Display,
     node_home: &Path,
 ) -> libcnb::Result<PathBuf, NodeFunctionError> {
-    let wanted = RuntimeMetadata { version: artifact.version.to_string(), checksum: artifact.checksum.to_string() };
-    let layer = context.cached_layer(
-        layer_name!("node_runtime"),
-        CachedLayerDefinition {
-            build: false,
-            launch: true,
-            invalid_metadata_action: &|_| (InvalidMetadataAction::DeleteLayer, "written by another buildpack version"),
-            restored_layer_action: &|cached: &RuntimeMetadata, _| {
-                if *cached == wanted {
-                    (RestoredLayerAction::KeepLayer, format!("Node.js {} is cached", cached.version))
-                } else {
-                    (RestoredLayerAction::DeleteLayer, format!("the cache holds Node.js {}", cached.version))
-                }
-            },
-        },
-    )?;
+    let layer =
+        context.uncached_layer(layer_name!("node_runtime"), UncachedLayerDefinition { build: false, launch: true })?;
+    print::sub_bullet(format!("Adding the node binary of Node.js {version} to the image (no npm, headers or docs)"));
     let binary = layer.path().join("bin/node");
-    match &layer.state {
-        LayerState::Restored { cause } => print::sub_bullet(format!("Reusing the image's node binary: {cause}")),
-        LayerState::Empty { .. } => {
-            print::sub_bullet(format!(
-                "Copying the node binary of Node.js {} into the image (no npm, headers or docs)",
-                wanted.version
-            ));
-            std::fs::create_dir_all(layer.path().join("bin")).map_err(NodeFunctionError::Layer)?;
-            std::fs::copy(node_home.join("bin/node"), &binary).map_err(NodeFunctionError::Layer)?;
-            layer.write_metadata(wanted)?;
-        }
-    }
+    std::fs::create_dir_all(layer.path().join("bin")).map_err(NodeFunctionError::Layer)?;
+    let source = node_home.join("bin/node");
+    std::fs::hard_link(&source, &binary)
+        .or_else(|_| std::fs::copy(&source, &binary).map(drop))
+        .map_err(NodeFunctionError::Layer)?;
     layer.write_env(
         LayerEnv::new()
             .chainable_insert(Scope::Launch, ModificationBehavior::Default, "NODE_ENV", "production")

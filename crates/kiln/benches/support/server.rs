@@ -37,10 +37,22 @@ impl Server {
 
     /// A server binary run directly, told its port through `PORT` as images are.
     pub(crate) fn binary(binary: &Path) -> Self {
+        Self::program(binary, &[])
+    }
+
+    /// `program` with `args` (e.g. node and a script), told its port through `PORT`.
+    pub(crate) fn program(program: &Path, args: &[&std::ffi::OsStr]) -> Self {
         let port = kiln_test_support::free_port();
-        let mut command = Command::new(binary);
-        command.env("PORT", port.to_string());
+        let mut command = Command::new(program);
+        command.args(args).env("PORT", port.to_string());
         Self::start(command, port, Stop::Kill)
+    }
+
+    /// The server process's resident set (`VmRSS`), in bytes.
+    pub(crate) fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
+        let kib = status.lines().find_map(|line| line.strip_prefix("VmRSS:")).expect("a VmRSS line");
+        kib.trim().trim_end_matches("kB").trim().parse::<u64>().expect("VmRSS in kB") * 1024
     }
 
     fn start(mut command: Command, port: u16, stop: Stop) -> Self {
