@@ -5,15 +5,16 @@
 // way every kiln function server starts: on FUNC_ADDRESS and PORT, draining requests in flight
 // on SIGTERM. (Google's own main listens on every interface and answers requests in flight
 // with an error on SIGTERM.) kiln/nodejs-function writes this file into a launch layer; the
-// image runs `node kiln-google.cjs SOURCE TARGET SIGNATURE` in the app directory.
+// image runs `node kiln-google.cjs SOURCE TARGET SIGNATURE` (SOURCE: the function's directory).
 
 const path = require('node:path');
 const { listen } = require('./listen.cjs');
 
 async function main() {
   const [source, target, signature] = process.argv.slice(2);
-  const framework = path.join(process.cwd(), 'node_modules/@google-cloud/functions-framework/build/src');
-  // By file path: the package's `exports` offers only its public API.
+  // The app's own copy, found from the function's directory as its require() finds it; its
+  // modules by file path, since the package's `exports` offers only its public API.
+  const framework = path.dirname(require.resolve('@google-cloud/functions-framework', { paths: [source] }));
   const { parseOptions } = require(path.join(framework, 'options.js'));
   const { getUserFunction } = require(path.join(framework, 'loader.js'));
   const { getServer } = require(path.join(framework, 'server.js'));

@@ -95,7 +95,7 @@ impl Buildpack for NodeFunctionBuildpack {
             let version = artifact.version.to_string();
             let image_modules = handle_node_modules_layer(
                 &context,
-                &ModulesLayer { name: layer_name!("node_modules"), dependencies: Dependencies::Production },
+                &ModulesLayer { name: layer_name!("dependencies"), dependencies: Dependencies::Production },
                 &version,
                 &build_env,
             )?;
@@ -105,7 +105,7 @@ impl Buildpack for NodeFunctionBuildpack {
                 } else {
                     handle_node_modules_layer(
                         &context,
-                        &ModulesLayer { name: layer_name!("node_modules_build"), dependencies: Dependencies::All },
+                        &ModulesLayer { name: layer_name!("build_dependencies"), dependencies: Dependencies::All },
                         &version,
                         &build_env,
                     )?

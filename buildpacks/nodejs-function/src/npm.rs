@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn names_the_dependency_whose_install_script_failed() {
         let output =
-            "npm error code 1\nnpm error path /layers/kiln_nodejs-function/node_modules/node_modules/bad-addon\n\
+            "npm error code 1\nnpm error path /layers/kiln_nodejs-function/dependencies/node_modules/bad-addon\n\
                       npm error command failed\n";
         let NpmError::InstallFailed { package, .. } = classify(output) else { panic!("not an install failure") };
         assert_eq!(package.as_deref(), Some("bad-addon"));
