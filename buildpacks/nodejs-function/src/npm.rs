@@ -70,32 +70,33 @@ pub(crate) fn run_script(command: &mut Command, script: &str) -> Result<(), NpmE
 
 /// What a failed install's output says.
 fn classify(output: &str) -> NpmError {
-    let errors: Vec<&str> = output.lines().filter_map(|line| line.strip_prefix("npm error ")).collect();
-    let summary =
-        errors.iter().find(|line| !line.trim().is_empty()).map_or("see npm's output above", |line| line.trim());
-    let summary = summary.to_string();
+    let errors: Vec<&str> = output.lines().filter_map(|line| line.trim_start().strip_prefix("npm error ")).collect();
+    // npm's first line is its error code (`code E404`); the next says what happened.
+    let summary = errors
+        .iter()
+        .map(|line| line.trim())
+        .find(|line| !line.is_empty() && !line.starts_with("code "))
+        .unwrap_or("see npm's output above")
+        .to_string();
     if output.contains("can only install packages when your package.json and package-lock.json") {
         return NpmError::LockfileOutOfSync { summary };
     }
     NpmError::InstallFailed { package: failed_package(&errors), summary }
 }
 
-/// The dependency npm names in its error lines: one the registry does not have
-/// (`'name@1.0.0' is not in this registry`), or the one whose install script failed
+/// The dependency npm names in its error lines: one the registry does not have (npm 10:
+/// `404  'name@1.0.0' is not in this registry`; npm 11: `404  The requested resource
+/// 'name@1.0.0' could not be found …`), or the one whose install script failed
 /// (`path …/node_modules/name`).
 fn failed_package(errors: &[&str]) -> Option<String> {
-    for line in errors {
-        if let Some(before) =
-            line.split("' is not in this registry").next().filter(|_| line.contains("is not in this registry"))
-        {
-            let spec = before.rsplit('\'').next()?;
-            // A scoped name starts with `@`: the version follows the last one.
-            let name = match spec.rfind('@') {
-                Some(at) if at > 0 => &spec[..at],
-                _ => spec,
-            };
-            return Some(name.to_string());
-        }
+    let quoted_spec = errors.iter().filter(|line| line.starts_with("404")).find_map(|line| line.split('\'').nth(1));
+    if let Some(spec) = quoted_spec {
+        // A scoped name starts with `@`: the version follows the last one.
+        let name = match spec.rfind('@') {
+            Some(at) if at > 0 => &spec[..at],
+            _ => spec,
+        };
+        return Some(name.to_string());
     }
     errors.iter().find_map(|line| {
         let path = line.strip_prefix("path ")?;
@@ -114,7 +115,12 @@ mod tests {
                       npm error 404\nnpm error 404  '@kiln-fixtures/missing@1.0.0' is not in this registry.\n";
         let NpmError::InstallFailed { package, summary } = classify(output) else { panic!("not an install failure") };
         assert_eq!(package.as_deref(), Some("@kiln-fixtures/missing"));
-        assert_eq!(summary, "code E404");
+        assert_eq!(summary, "404 Not Found - GET https://registry.npmjs.org/@kiln-fixtures%2fmissing - Not found");
+        let npm_11 =
+            "      npm error code E404\n      npm error 404  The requested resource '@kiln-fixtures/missing@1.0.0' \
+                      could not be found or you do not have permission to access it.\n";
+        let NpmError::InstallFailed { package, .. } = classify(npm_11) else { panic!("not an install failure") };
+        assert_eq!(package.as_deref(), Some("@kiln-fixtures/missing"));
     }
 
     #[test]
