@@ -15,13 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::server::{binary_start, kiln_run_start, Server};
 use support::world::{repo_root, world};
-use support::wrk::{self, Load};
-use support::{app_binary, mb, median, timed_build, unpack_size};
+use support::wrk;
+use support::{
+    app_binary, interleaved_loads, mb, median_of, milliseconds, timed_build, unpack_size, LOAD_RUNS, START_RUNS,
+};
 
-/// Cold starts per server, as the peer baselines measured them.
-const START_RUNS: usize = 5;
-/// wrk runs per server, as the peer baselines measured them.
-const LOAD_RUNS: usize = 3;
 /// What the function and the baseline both answer to `GET /`.
 const BODY: &str = "Hello, World!\n";
 const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
@@ -100,12 +98,6 @@ fn build_bare_net_http(out_dir: &Path) -> PathBuf {
     binary
 }
 
-/// Median of `START_RUNS` cold starts, in milliseconds.
-fn milliseconds(start: impl Fn() -> f64) -> f64 {
-    let seconds: Vec<f64> = (0..START_RUNS).map(|_| start()).collect();
-    median(&seconds) * 1000.0
-}
-
 /// Every server must give the same answer, or the comparison measures different work.
 fn expect_hello(name: &str, address: &str) {
     let response =
@@ -116,22 +108,4 @@ fn expect_hello(name: &str, address: &str) {
         (200, BODY.to_string(), Some(CONTENT_TYPE)),
         "{name} does not answer GET / as go-http's HelloWorld does"
     );
-}
-
-/// `LOAD_RUNS` wrk runs per server, each after its own warm-up, taking the servers in turn
-/// (a, b, c, a, b, c, …) so that drift in the machine's speed hits all of them alike.
-fn interleaved_loads(servers: &[(&str, Server)]) -> Vec<Vec<Load>> {
-    let mut loads = vec![Vec::with_capacity(LOAD_RUNS); servers.len()];
-    for round in 1..=LOAD_RUNS {
-        for ((name, server), runs) in servers.iter().zip(&mut loads) {
-            eprintln!("[bench] wrk run {round}/{LOAD_RUNS}: {name}");
-            wrk::warm_up(&server.address);
-            runs.push(wrk::measure(&server.address));
-        }
-    }
-    loads
-}
-
-fn median_of(runs: &[Load], measure: impl Fn(&Load) -> f64) -> f64 {
-    median(&runs.iter().map(measure).collect::<Vec<_>>())
 }

@@ -18,11 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::server::{kiln_run_start, Server};
 use support::world::{repo_root, world};
-use support::wrk::{self, Load};
-use support::{mb, median, timed_build, unpack_size, unpacked_dir};
+use support::wrk;
+use support::{
+    interleaved_loads, mb, median_of, milliseconds, timed_build, unpack_size, unpacked_dir, LOAD_RUNS, START_RUNS,
+};
 
-const START_RUNS: usize = 5;
-const LOAD_RUNS: usize = 3;
 const BODY: &str = "Hello, World!\n";
 /// Where kiln/nodejs-function puts node and its server in the image.
 const NODE: &str = "layers/kiln_nodejs-function/node_runtime/bin/node";
@@ -129,29 +129,8 @@ fn install_google_framework(scratch: &Path) -> PathBuf {
     dir
 }
 
-fn milliseconds(start: impl Fn() -> f64) -> f64 {
-    let seconds: Vec<f64> = (0..START_RUNS).map(|_| start()).collect();
-    median(&seconds) * 1000.0
-}
-
 fn expect_hello(name: &str, address: &str) {
     let response =
         kiln_test_support::get(address, "/").unwrap_or_else(|| panic!("{name} stopped answering on {address}"));
     assert_eq!((response.status, response.text()), (200, BODY.to_string()), "{name} answers GET / differently");
-}
-
-fn interleaved_loads(servers: &[(&str, Server)]) -> Vec<Vec<Load>> {
-    let mut loads = vec![Vec::with_capacity(LOAD_RUNS); servers.len()];
-    for round in 1..=LOAD_RUNS {
-        for ((name, server), runs) in servers.iter().zip(&mut loads) {
-            eprintln!("[bench] wrk run {round}/{LOAD_RUNS}: {name}");
-            wrk::warm_up(&server.address);
-            runs.push(wrk::measure(&server.address));
-        }
-    }
-    loads
-}
-
-fn median_of(runs: &[Load], measure: impl Fn(&Load) -> f64) -> f64 {
-    median(&runs.iter().map(measure).collect::<Vec<_>>())
 }

@@ -46,6 +46,35 @@ pub(crate) fn unpack_size(cache: &Path, pinned: &str) -> u64 {
     String::from_utf8_lossy(&output.stdout).split_whitespace().next().and_then(|n| n.parse().ok()).expect("du size")
 }
 
+/// Cold starts per server, as the peer baselines measured them.
+pub(crate) const START_RUNS: usize = 5;
+/// wrk runs per server, as the peer baselines measured them.
+pub(crate) const LOAD_RUNS: usize = 3;
+
+/// Median of `START_RUNS` cold starts, in milliseconds.
+pub(crate) fn milliseconds(start: impl Fn() -> f64) -> f64 {
+    let seconds: Vec<f64> = (0..START_RUNS).map(|_| start()).collect();
+    median(&seconds) * 1000.0
+}
+
+/// `LOAD_RUNS` wrk runs per server, each after its own warm-up, taking the servers in turn
+/// (a, b, c, a, b, c, …) so that drift in the machine's speed hits all of them alike.
+pub(crate) fn interleaved_loads(servers: &[(&str, server::Server)]) -> Vec<Vec<wrk::Load>> {
+    let mut loads = vec![Vec::with_capacity(LOAD_RUNS); servers.len()];
+    for round in 1..=LOAD_RUNS {
+        for ((name, server), runs) in servers.iter().zip(&mut loads) {
+            eprintln!("[bench] wrk run {round}/{LOAD_RUNS}: {name}");
+            wrk::warm_up(&server.address);
+            runs.push(wrk::measure(&server.address));
+        }
+    }
+    loads
+}
+
+pub(crate) fn median_of(runs: &[wrk::Load], measure: impl Fn(&wrk::Load) -> f64) -> f64 {
+    median(&runs.iter().map(measure).collect::<Vec<_>>())
+}
+
 pub(crate) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
