@@ -28,8 +28,7 @@ pub struct PodmanService {
     lifeline: Option<ChildStdin>,
     /// `unix:///…/podman.sock`: what `DOCKER_HOST` names for pack.
     pub docker_host: String,
-    /// The socket's path.
-    pub socket: PathBuf,
+    socket: PathBuf,
     /// Configuration, storage and run state.
     dir: PathBuf,
 }

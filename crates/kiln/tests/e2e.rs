@@ -9,6 +9,8 @@ mod app;
 mod errors;
 #[path = "e2e/image_contents.rs"]
 mod image_contents;
+#[path = "e2e/pack.rs"]
+mod pack;
 #[path = "e2e/platform.rs"]
 mod platform;
 #[path = "e2e/world.rs"]
