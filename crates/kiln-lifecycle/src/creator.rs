@@ -7,8 +7,11 @@ use crate::report::{read_report, BuildReport};
 use kiln_runc::{BindMount, ContainerSpec, User};
 use std::path::Path;
 
-/// The Platform API kiln speaks to the lifecycle (0.21.x supports 0.7 to 0.14).
-pub const PLATFORM_API: &str = "0.13";
+/// The Platform API kiln speaks to the lifecycle: the newest the pinned lifecycle (0.21.14)
+/// supports (its `lifecycle.toml` lists 0.7 to 0.15), which is also what pack 0.40 picks with
+/// it. The Platform API is in the image (`CNB_PLATFORM_API`, and from 0.15 on the
+/// `io.buildpacks.exec-env` label), so speaking pack's gives the image pack builds.
+pub const PLATFORM_API: &str = "0.15";
 
 /// How much of the creator's output kiln keeps to read the buildpacks' own words from (why none
 /// detected, why one failed). They end the output; this holds them even after pages of

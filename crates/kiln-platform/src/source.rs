@@ -1,19 +1,29 @@
 //! The app directory the lifecycle builds: a copy of what the source's filter keeps, owned by
 //! the build user. Buildpacks may write into the app directory; copying keeps the user's files
 //! untouched whatever a build does.
+//!
+//! The copy is what `pack build` puts into the app directory, so that both give one image
+//! (the lifecycle exports the app directory as a layer): every entry owned by the build user
+//! with its own mode and modification time, hard links kept as links, sockets left out, and
+//! the app directory itself mode 0777 (pack's tar of the source gives its root that mode).
 
 use crate::errors::{filesystem, invalid_source};
 use crate::interrupt::interrupted;
 use crate::source_filter::SourceFilter;
 use anyhow::Context;
+use filetime::FileTime;
 use kiln_runc::User;
-use std::os::unix::fs::{chown, lchown, symlink, PermissionsExt};
-use std::path::Path;
+use std::collections::HashMap;
+use std::os::unix::fs::{chown, lchown, symlink, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use walkdir::WalkDir;
 
 /// The mode bit that lets a file's owner read it.
 const OWNER_READ: u32 = 0o400;
+
+/// The app directory's own mode: what pack gives the root of the source it copies in.
+const APP_DIR_MODE: u32 = 0o777;
 
 /// What a copy took and what it left out.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +44,7 @@ pub fn copy_source(
     cancel: &AtomicBool,
 ) -> anyhow::Result<CopiedSource> {
     let mut copied = CopiedSource::default();
-    let copy = Copy { source, app_dir, owner };
+    let mut copy = Copy { source, app_dir, owner, linked: HashMap::new(), directories: Vec::new() };
     for entry in WalkDir::new(source).min_depth(1).sort_by_file_name() {
         if cancel.load(Ordering::Relaxed) {
             return Err(interrupted("SIGINT"));
@@ -61,6 +71,7 @@ pub fn copy_source(
             let target = app_dir.join(relative);
             symlink(&link, &target).map_err(|error| copy.write_error(relative, &error))?;
             copy.hand_over(relative)?;
+            filetime::set_symlink_file_times(&target, access_time(&entry)?, modification_time(&entry)?)?;
             copied.files += 1;
         } else if kind.is_file() {
             copied.bytes += copy.file(relative)?;
@@ -68,20 +79,36 @@ pub fn copy_source(
         }
         // Sockets and devices have no place in source code; they are left out.
     }
-    chown(app_dir, Some(owner.uid), Some(owner.gid)).context("cannot hand the app directory to the build user")?;
+    copy.date_directories()?;
+    std::fs::set_permissions(app_dir, std::fs::Permissions::from_mode(APP_DIR_MODE))
+        .and_then(|()| chown(app_dir, Some(owner.uid), Some(owner.gid)))
+        .context("cannot hand the app directory to the build user")?;
     Ok(copied)
+}
+
+fn access_time(entry: &walkdir::DirEntry) -> anyhow::Result<FileTime> {
+    Ok(FileTime::from_last_access_time(&entry.metadata()?))
+}
+
+fn modification_time(entry: &walkdir::DirEntry) -> anyhow::Result<FileTime> {
+    Ok(FileTime::from_last_modification_time(&entry.metadata()?))
 }
 
 struct Copy<'a> {
     source: &'a Path,
     app_dir: &'a Path,
     owner: User,
+    /// Files with more than one link, by device and inode: the copy of the first one seen,
+    /// which the others link to.
+    linked: HashMap<(u64, u64), PathBuf>,
+    /// The directories copied, parents first: their times are set once their contents are in.
+    directories: Vec<PathBuf>,
 }
 
 impl Copy<'_> {
     /// Creates the parents of `relative` that the filter did not keep for themselves (an
     /// `include` that names files deep in a tree), with their modes.
-    fn parents_of(&self, relative: &Path) -> anyhow::Result<()> {
+    fn parents_of(&mut self, relative: &Path) -> anyhow::Result<()> {
         let mut parents: Vec<&Path> = relative.ancestors().skip(1).filter(|p| !p.as_os_str().is_empty()).collect();
         parents.reverse();
         for parent in parents {
@@ -92,7 +119,7 @@ impl Copy<'_> {
         Ok(())
     }
 
-    fn directory(&self, relative: &Path) -> anyhow::Result<()> {
+    fn directory(&mut self, relative: &Path) -> anyhow::Result<()> {
         let target = self.app_dir.join(relative);
         if target.exists() {
             return Ok(());
@@ -100,10 +127,30 @@ impl Copy<'_> {
         std::fs::create_dir(&target).map_err(|error| self.write_error(relative, &error))?;
         let mode = std::fs::metadata(self.source.join(relative))?.permissions();
         std::fs::set_permissions(&target, mode)?;
+        self.directories.push(relative.to_path_buf());
         self.hand_over(relative)
     }
 
-    fn file(&self, relative: &Path) -> anyhow::Result<u64> {
+    /// Gives each copied directory its source's times, deepest first: adding an entry to a
+    /// directory changes its modification time.
+    fn date_directories(&self) -> anyhow::Result<()> {
+        for relative in self.directories.iter().rev() {
+            let metadata = std::fs::metadata(self.source.join(relative))?;
+            self.date(relative, &metadata)?;
+        }
+        Ok(())
+    }
+
+    fn date(&self, relative: &Path, source: &std::fs::Metadata) -> anyhow::Result<()> {
+        let (accessed, modified) =
+            (FileTime::from_last_access_time(source), FileTime::from_last_modification_time(source));
+        filetime::set_file_times(self.app_dir.join(relative), accessed, modified)
+            .with_context(|| format!("cannot date {} in the app directory", relative.display()))
+    }
+
+    /// Copies a regular file (or links it to the copy of a file it is a hard link of), and
+    /// returns the bytes copied.
+    fn file(&mut self, relative: &Path) -> anyhow::Result<u64> {
         let from = self.source.join(relative);
         // An unreadable file is the source's problem; a failed write is the machine's.
         std::fs::File::open(&from).map_err(|error| {
@@ -114,7 +161,8 @@ impl Copy<'_> {
         })?;
         // kiln reads as root, but the copy belongs to the build user with the file's own mode:
         // without its owner's read bit, the buildpacks and the exporter could not read it.
-        let mode = std::fs::metadata(&from)?.permissions().mode();
+        let metadata = std::fs::metadata(&from)?;
+        let mode = metadata.permissions().mode();
         if mode & OWNER_READ == 0 {
             return Err(invalid_source(
                 format!(
@@ -125,9 +173,19 @@ impl Copy<'_> {
                 "make the file readable by its owner (`chmod u+r`, or `chmod -R u+rX` the source directory), or leave it out with `exclude` in project.toml",
             ));
         }
-        let bytes =
-            std::fs::copy(&from, self.app_dir.join(relative)).map_err(|error| self.write_error(relative, &error))?;
+        let target = self.app_dir.join(relative);
+        if metadata.nlink() > 1 {
+            let inode = (metadata.dev(), metadata.ino());
+            if let Some(first) = self.linked.get(&inode) {
+                std::fs::hard_link(self.app_dir.join(first), &target)
+                    .map_err(|error| self.write_error(relative, &error))?;
+                return Ok(0);
+            }
+            self.linked.insert(inode, relative.to_path_buf());
+        }
+        let bytes = std::fs::copy(&from, &target).map_err(|error| self.write_error(relative, &error))?;
         self.hand_over(relative)?;
+        self.date(relative, &metadata)?;
         Ok(bytes)
     }
 
@@ -211,6 +269,32 @@ mod tests {
         assert!(!app.path().join(".git").exists());
         assert_eq!(copied.files, 5, "go.mod, run.sh, debug.log, index.js and the link: {copied:?}");
         assert_eq!(copied.left_out, 1, "the .git object: {copied:?}");
+    }
+
+    /// What `pack build` puts into the app directory, so that both give the same app layer.
+    #[test]
+    fn the_copy_keeps_times_and_hard_links_and_opens_the_app_directory_as_pack_does() {
+        let source = source_tree();
+        std::fs::hard_link(source.path().join("go.mod"), source.path().join("go.mod.link")).expect("hard link");
+        let old = FileTime::from_unix_time(1_600_000_000, 0);
+        for path in ["go.mod", "cmd/tool/run.sh", "cmd/tool", "cmd"] {
+            filetime::set_file_times(source.path().join(path), old, old).expect("source time");
+        }
+        filetime::set_symlink_file_times(source.path().join("link"), old, old).expect("link time");
+
+        let (app, copied) = copy(source.path(), &FileSelection::All);
+        for path in ["go.mod", "cmd/tool/run.sh", "cmd/tool", "cmd", "link"] {
+            let metadata = std::fs::symlink_metadata(app.path().join(path)).expect("copied entry");
+            assert_eq!(FileTime::from_last_modification_time(&metadata), old, "{path}'s modification time");
+        }
+        let (original, link) = (
+            std::fs::metadata(app.path().join("go.mod")).expect("go.mod"),
+            std::fs::metadata(app.path().join("go.mod.link")).expect("its link"),
+        );
+        assert_eq!((original.ino(), original.nlink()), (link.ino(), 2), "the hard link is a link in the copy too");
+        assert_eq!(copied.files, 6, "{copied:?}");
+        let mode = std::fs::metadata(app.path()).expect("app dir").permissions().mode();
+        assert_eq!(mode & 0o777, 0o777);
     }
 
     #[test]

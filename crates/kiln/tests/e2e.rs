@@ -11,6 +11,8 @@ mod errors;
 mod image_contents;
 #[path = "e2e/nodejs.rs"]
 mod nodejs;
+#[path = "e2e/pack.rs"]
+mod pack;
 #[path = "e2e/platform.rs"]
 mod platform;
 #[path = "e2e/world.rs"]

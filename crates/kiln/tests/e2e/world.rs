@@ -65,7 +65,7 @@ pub(crate) fn repo_root() -> PathBuf {
 
 /// Where the world keeps its files: `KILN_E2E_DIR`, else `e2e/` in the target directory. Two
 /// runs at once need two of them (each run empties its kiln cache and owns the registry).
-fn work_dir() -> PathBuf {
+pub(crate) fn work_dir() -> PathBuf {
     let dir = std::env::var_os("KILN_E2E_DIR").map_or_else(
         || {
             let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
@@ -299,7 +299,7 @@ fn step<T>(name: &str, action: impl FnOnce() -> T) -> T {
 
 /// A line on the real stderr: the test harness captures `eprintln!`, and the world's steps
 /// should show (with their times) however the tests are run.
-fn progress(line: &str) {
+pub(crate) fn progress(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "[e2e] {line}");
 }
 
