@@ -130,7 +130,7 @@ fn pack_build_publishes_the_same_image_kiln_build_does_and_kiln_run_serves_it() 
     assert_eq!((response.status, response.text().as_str()), (200, "Hello, pack!\n"));
     drop(app);
 
-    let built = format!("{}/kiln/go-http:1", w.registry.address);
+    let built = format!("{}/compare/go-http:1", w.registry.address);
     let source = repo_root().join("test-fixtures/go-http");
     let inventory = format!("KILN_INVENTORY={}", setup.inventory_url);
     let output = kiln(
@@ -154,7 +154,7 @@ fn pack_build_publishes_the_same_image_kiln_build_does_and_kiln_run_serves_it() 
     let kiln_digest = result["digest"].as_str().expect("a digest");
     let differences = ImageParts::of(&w.registry.address, "pack/go-http", &pack_digest).differences(&ImageParts::of(
         &w.registry.address,
-        "kiln/go-http",
+        "compare/go-http",
         kiln_digest,
     ));
     assert!(
