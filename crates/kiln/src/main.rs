@@ -4,6 +4,7 @@ mod commands;
 mod failure;
 mod output;
 mod reporter;
+mod result_files;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

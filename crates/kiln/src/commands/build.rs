@@ -2,7 +2,8 @@
 //! itself is kiln-platform's.
 
 use crate::output::Output;
-use kiln_platform::{human_size, BuildRequest};
+use crate::result_files::ResultFiles;
+use kiln_platform::{human_size, BuildRequest, InBuilderPlacement};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,16 @@ pub(crate) struct Args {
     /// Registry to reach over plain HTTP (loopback registries always are). Repeatable.
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
     insecure_registries: Vec<String>,
+    /// Run inside the builder image, as its build user: call the lifecycle's creator directly,
+    /// without runc (a CI job's container, a Tekton or Shipwright step).
+    #[arg(long)]
+    in_builder: bool,
+    /// With --in-builder: the empty directory the source copy is built in, the image's
+    /// working directory (default /workspace, the lifecycle's).
+    #[arg(long, value_name = "DIR", requires = "in_builder")]
+    app_dir: Option<PathBuf>,
+    #[command(flatten)]
+    result_files: ResultFiles,
 }
 
 #[derive(Serialize)]
@@ -51,7 +62,20 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         env: args.env,
         insecure_registries: args.insecure_registries,
     };
-    let built = kiln_platform::build(&request, out).await?;
+    let built = if args.in_builder {
+        let placement = args.app_dir.map_or_else(InBuilderPlacement::default, |app_dir| InBuilderPlacement { app_dir });
+        kiln_platform::build_in_builder(&request, &placement, out).await
+    } else {
+        kiln_platform::build(&request, out).await
+    };
+    let built = match built {
+        Ok(built) => built,
+        Err(error) => {
+            args.result_files.failed(&error);
+            return Err(error);
+        }
+    };
+    args.result_files.published(&built.digest, built.size)?;
     let result = BuildResult {
         image: built.image,
         digest: built.digest,
