@@ -17,6 +17,7 @@ mod errors;
 mod in_builder;
 mod interrupt;
 mod lock;
+pub mod process_env;
 mod registry_auth;
 mod registry_check;
 pub mod runc;

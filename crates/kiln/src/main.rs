@@ -37,6 +37,9 @@ enum Command {
     Builder(commands::builder::Command),
     /// Show what kiln's cache holds, or clear it.
     Cache(commands::cache::Args),
+    /// Shipwright: write the `Build` and `BuildRun` for a function directory.
+    #[command(subcommand)]
+    Shipwright(commands::shipwright::Command),
 }
 
 #[tokio::main]
@@ -49,6 +52,7 @@ async fn main() -> ExitCode {
         Command::Stack(cmd) => commands::stack::run(cmd, &out).await,
         Command::Builder(cmd) => commands::builder::run(cmd, &out).await,
         Command::Cache(args) => commands::cache::run(args, &out),
+        Command::Shipwright(cmd) => commands::shipwright::run(cmd, &out),
     };
     match result {
         Ok(code) => code,

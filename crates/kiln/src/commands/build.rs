@@ -38,6 +38,11 @@ pub(crate) struct Args {
     /// working directory (default /workspace, the lifecycle's).
     #[arg(long, value_name = "DIR", requires = "in_builder")]
     app_dir: Option<PathBuf>,
+    /// Pass kiln's own environment as build env too (before --env, which wins), but for what
+    /// the container, Kubernetes and kiln set (`PATH`, `HOME`, `KUBERNETES_*`, `CNB_*`, `KILN_CACHE_DIR`, …):
+    /// for steps whose build env arrives as container env, such as a Shipwright Build's `env`.
+    #[arg(long)]
+    env_from_process: bool,
     #[command(flatten)]
     result_files: ResultFiles,
 }
@@ -59,7 +64,11 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         source: args.source,
         image: args.image,
         builder: args.builder,
-        env: args.env,
+        env: if args.env_from_process {
+            kiln_platform::process_env::build_env_from(std::env::vars()).into_iter().chain(args.env).collect()
+        } else {
+            args.env
+        },
         insecure_registries: args.insecure_registries,
     };
     let built = if args.in_builder {
