@@ -72,7 +72,7 @@ pub async fn build(request: &BuildRequest, reporter: &dyn Reporter) -> anyhow::R
     };
     owned(&dirs.app, builder.user, false)?;
     owned(&dirs.layers, builder.user, false)?;
-    inputs.stage(&mut interrupt, &dirs, builder.user, reporter).await?;
+    inputs.stage(&mut interrupt, &dirs, Path::new("/platform"), builder.user, reporter).await?;
 
     reporter.phase("Running the lifecycle (creator)");
     let report = match builder.create(&dirs, &inputs.image, &builder_ref, &request.insecure_registries).await {
@@ -136,11 +136,13 @@ impl Inputs {
     }
 
     /// Copies the source into `dirs.app` (which exists, owned by `user`) and writes the
-    /// platform directory `dirs.platform` (which must not exist yet).
+    /// platform directory `dirs.platform` (which must not exist yet), which the lifecycle sees
+    /// at `platform_in_build` (`/platform` under runc; its own path when kiln runs in the builder).
     pub(crate) async fn stage(
         &self,
         interrupt: &mut Interrupt,
         dirs: &BuildDirs,
+        platform_in_build: &Path,
         user: User,
         reporter: &dyn Reporter,
     ) -> anyhow::Result<()> {
@@ -148,6 +150,14 @@ impl Inputs {
         let copied = copy_cancellable(interrupt, &self.source, &dirs.app, user, self.filter.clone()).await?;
         report_copy(reporter, &copied);
         let (env, trust) = platform_env(self.build_env.clone(), &dirs.platform, host_ca_bundle().as_deref())?;
+        // Staged files are named by their path under `/platform`; elsewhere, by the real one.
+        let env = env
+            .into_iter()
+            .map(|(name, value)| match value.strip_prefix("/platform/") {
+                Some(staged) => (name, platform_in_build.join(staged).to_string_lossy().into_owned()),
+                None => (name, value),
+            })
+            .collect::<Vec<_>>();
         report_trust(reporter, &trust);
         write_platform_env(&dirs.platform, &env)
             .map_err(|error| invalid_argument(error.to_string(), "rename the variable in --env or project.toml"))?;

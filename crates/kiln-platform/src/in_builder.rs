@@ -65,7 +65,7 @@ pub async fn build_in_builder(
     };
     empty_dir(&dirs.app, user, "--app-dir")?;
     empty_dir(&dirs.layers, user, "the builder's layers directory")?;
-    inputs.stage(&mut interrupt, &dirs, user, reporter).await?;
+    inputs.stage(&mut interrupt, &dirs, &dirs.platform, user, reporter).await?;
 
     reporter.phase("Running the lifecycle (creator)");
     let run_images = run_image_registries(Path::new("/"));

@@ -11,8 +11,6 @@ mod errors;
 mod image_contents;
 #[path = "e2e/platform.rs"]
 mod platform;
-#[path = "e2e/shipwright.rs"]
-mod shipwright;
 #[path = "e2e/world.rs"]
 mod world;
 

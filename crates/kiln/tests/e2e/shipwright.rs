@@ -6,6 +6,12 @@
 //!
 //! One test runs them in order on one cluster, each step with its time; the cluster is stopped
 //! and cleaned up however the test ends.
+//!
+//! NOT YET REGISTERED in e2e.rs (work in progress, see the Shipwright issue): its last run got
+//! the cluster up and step 1 green, and the BuildRun's pod ran, but Shipwright's Git step
+//! failed with `GitError: exec: "ssh": executable file not found in $PATH`: its git image (kiln's
+//! build image plus Shipwright's `cmd/git`) needs openssh-client. Registering it also needs
+//! `world::world_lifecycle_tarball` (the world's lifecycle tarball, `lifecycle_tarball(&work_dir())`).
 
 use crate::app::RunningApp;
 use crate::world::{kiln, repo_root, world, world_lifecycle_tarball};
@@ -276,7 +282,7 @@ fn kiln_strategies_run_on_a_real_cluster() {
         .output()
         .expect("skopeo");
     assert_eq!(String::from_utf8_lossy(&inspected.stdout).trim(), digest, "the registry's digest differs");
-    let mut app = RunningApp::start(&w.cache_dir, &format!("{image}@{digest}"));
+    let mut app = RunningApp::start(&w.cache_dir, &format!("{registry}/shipwright/go-http@{digest}"));
     let response = app.get_when_up("/?name=kiln");
     assert_eq!((response.status, response.text().as_str()), (200, "Hello, kiln!\n"));
     drop(app);

@@ -357,11 +357,6 @@ fn package_buildpacks() {
     run_checked(Command::new("cargo").args(["libcnb", "package", "--release"]).current_dir(repo_root()));
 }
 
-/// The lifecycle tarball the world's builder is made with.
-pub(crate) fn world_lifecycle_tarball() -> PathBuf {
-    lifecycle_tarball(&work_dir())
-}
-
 /// `KILN_LIFECYCLE_TARBALL`, else the one `scripts/build-lifecycle` built into the work dir
 /// (once: the script pins the version).
 fn lifecycle_tarball(work: &Path) -> PathBuf {
