@@ -30,6 +30,8 @@ pub struct BuilderInputs<'a> {
     pub buildpacks: &'a [Buildpack],
     pub lifecycle: &'a LifecycleArchive,
     pub created_by: CreatedBy,
+    /// A static kiln binary to carry at [`layers::KILN_CLI_PATH`], for `kiln build --in-builder`.
+    pub kiln_cli: Option<&'a Path>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,9 @@ pub fn assemble(mut base: Image, inputs: &BuilderInputs<'_>, blob_dir: &Path) ->
     }
     let platform_env = format!("{}/env", layers::PLATFORM_DIR);
     base.append_layer(layers::env_layer(blob_dir, &platform_env, &BTreeMap::new())?, "kiln builder: platform env");
+    if let Some(kiln) = inputs.kiln_cli {
+        base.append_layer(layers::kiln_cli_layer(blob_dir, kiln)?, "kiln builder: kiln CLI");
+    }
 
     let metadata = BuilderMetadata {
         description: inputs.config.description.clone(),

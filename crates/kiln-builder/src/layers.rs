@@ -21,6 +21,9 @@ pub const PLATFORM_DIR: &str = "/platform";
 pub const BUILD_CONFIG_DIR: &str = "/cnb/build-config";
 pub const WORKSPACE_DIR: &str = "/workspace";
 pub const LAYERS_DIR: &str = "/layers";
+/// Where a builder made with `--kiln-cli` carries kiln, for steps that run `kiln build
+/// --in-builder` inside it: on the build image's `PATH`.
+pub const KILN_CLI_PATH: &str = "/usr/local/bin/kiln";
 
 const ROOT_DIR: EntryMeta = EntryMeta { mode: 0o755, uid: 0, gid: 0 };
 const ROOT_FILE: EntryMeta = EntryMeta { mode: 0o644, uid: 0, gid: 0 };
@@ -37,6 +40,8 @@ pub enum LayersError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("buildpack file {path} has a name that is not UTF-8; rename it")]
     NonUtf8 { path: PathBuf },
+    #[error("{path} is not a statically linked x86-64 executable; build kiln with `cargo build --release --target x86_64-unknown-linux-musl -p kiln` and pass target/x86_64-unknown-linux-musl/release/kiln")]
+    NotStatic { path: PathBuf },
 }
 
 /// `/workspace` and `/layers` owned by the build user (the lifecycle writes there), and the
@@ -130,6 +135,41 @@ pub fn file_layer(blob_dir: &Path, path: &str, contents: &str) -> Result<LayerBl
     Ok(layer.finish()?)
 }
 
+/// The kiln CLI at [`KILN_CLI_PATH`], root-owned and executable by everyone. It must be
+/// statically linked (kiln's musl build): the build image's libc is not the one it was built on.
+///
+/// # Errors
+/// The file is not a static executable, or writing the blob fails.
+pub fn kiln_cli_layer(blob_dir: &Path, kiln: &Path) -> Result<LayerBlob, LayersError> {
+    let binary = std::fs::read(kiln).map_err(|source| LayersError::Read { path: kiln.to_path_buf(), source })?;
+    if !is_static_elf(&binary) {
+        return Err(LayersError::NotStatic { path: kiln.to_path_buf() });
+    }
+    let mut layer = LayerWriter::new(blob_dir)?;
+    layer.add_file(KILN_CLI_PATH, &binary, ROOT_EXECUTABLE)?;
+    Ok(layer.finish()?)
+}
+
+/// A 64-bit little-endian ELF executable without a `PT_INTERP` program header (no dynamic
+/// loader to find on the build image).
+fn is_static_elf(binary: &[u8]) -> bool {
+    const PT_INTERP: u32 = 3;
+    let read = |offset: usize, len: usize| -> Option<u64> {
+        let bytes = binary.get(offset..offset + len)?;
+        Some(bytes.iter().rev().fold(0, |value, byte| (value << 8) | u64::from(*byte)))
+    };
+    if binary.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) {
+        return false;
+    }
+    let (Some(table), Some(entry_size), Some(entries)) = (read(0x20, 8), read(0x36, 2), read(0x38, 2)) else {
+        return false;
+    };
+    (0..entries).all(|index| {
+        usize::try_from(table + index * entry_size).ok().and_then(|offset| read(offset, 4))
+            != Some(u64::from(PT_INTERP))
+    })
+}
+
 /// One file per variable in `dir` (`/platform/env` or `/cnb/build-config/env`); may be empty,
 /// as pack always adds the `/platform/env` layer.
 ///
@@ -169,6 +209,26 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn only_a_static_executable_is_taken_as_the_kiln_cli() {
+        let blobs = tempfile::tempdir().expect("blobs");
+        // This test binary is linked dynamically (or by musl, statically): either way /bin/sh,
+        // a dynamic executable on every Debian, is refused, and a text file too.
+        for refused in [Path::new("/bin/sh"), Path::new("/etc/hostname")] {
+            let error = kiln_cli_layer(blobs.path(), refused).expect_err("refused");
+            assert!(matches!(error, LayersError::NotStatic { .. }), "{error}");
+        }
+        let mut header = vec![0u8; 0x40 + 56];
+        header[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        header[0x20] = 0x40; // program headers right after the ELF header
+        header[0x36] = 56;
+        header[0x38] = 1;
+        header[0x40] = 1; // PT_LOAD
+        assert!(is_static_elf(&header));
+        header[0x40] = 3; // PT_INTERP
+        assert!(!is_static_elf(&header));
     }
 
     #[test]

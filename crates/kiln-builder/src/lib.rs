@@ -33,6 +33,8 @@ pub struct CreateRequest {
     /// kiln's cache directory: lifecycle downloads go to `<cache_dir>/lifecycle`, image blobs to
     /// `<cache_dir>/blobs` (shared with `kiln build`).
     pub cache_dir: PathBuf,
+    /// `--kiln-cli PATH`: a static kiln binary the builder carries for `kiln build --in-builder`.
+    pub kiln_cli: Option<PathBuf>,
 }
 
 /// Progress of [`create`], for output.
@@ -127,6 +129,7 @@ pub async fn create(
         buildpacks: buildpacks.iter().map(|b| b.info.full_name()).collect(),
     };
     // Writing layers hashes and compresses tens of megabytes: keep it off the async workers.
+    let kiln_cli = request.kiln_cli.clone();
     let image = tokio::task::spawn_blocking(move || {
         let inputs = BuilderInputs {
             config: &config,
@@ -134,6 +137,7 @@ pub async fn create(
             buildpacks: &buildpacks,
             lifecycle: &lifecycle,
             created_by,
+            kiln_cli: kiln_cli.as_deref(),
         };
         assemble(base.into(), &inputs, &blob_dir)
     })

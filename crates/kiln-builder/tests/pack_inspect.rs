@@ -159,6 +159,7 @@ image = "example.invalid/replaced-by-override"
         overrides: Overrides { build_image: Some(build_ref.to_string()), run_image: Some(run_ref.to_string()) },
         lifecycle: Some(lifecycle_tarball(scratch.path()).display().to_string()),
         cache_dir: scratch.path().join("cache"),
+        kiln_cli: None,
     };
     let created = create(&request, &registry).await;
     assert_eq!(created.buildpacks, vec!["kiln/test@0.0.1"]);

@@ -3,6 +3,7 @@
 
 use crate::detection::detection_hints;
 use crate::exit::LifecycleError;
+use crate::invocation::{creator_args, registry_env, CreatorPaths};
 use crate::report::{read_report, BuildReport};
 use kiln_runc::{BindMount, ContainerSpec, User};
 use std::path::Path;
@@ -16,7 +17,11 @@ pub const PLATFORM_API: &str = "0.15";
 /// How much of the creator's output kiln keeps to read the buildpacks' own words from (why none
 /// detected, why one failed). They end the output; this holds them even after pages of
 /// compiler errors.
-const KEPT_OUTPUT: usize = 64 * 1024;
+pub(crate) const KEPT_OUTPUT: usize = 64 * 1024;
+
+/// Where the build's directories are mounted: the lifecycle's defaults.
+const MOUNTED: CreatorPaths<'static> =
+    CreatorPaths { app: "/workspace", layers: "/layers", cache: "/cache", platform: "/platform" };
 
 /// One `creator` run. Host directories are mounted at the lifecycle's default paths.
 pub struct Creator<'a> {
@@ -59,23 +64,10 @@ impl Creator<'_> {
         // The builder's home directory is read-only (the rootfs is shared between builds);
         // tools that write to $HOME (git, go) get the per-build scratch /tmp instead.
         env.push("HOME=/tmp".to_string());
-        if let Some(auth) = self.registry_auth {
-            env.push(format!("CNB_REGISTRY_AUTH={auth}"));
-        }
-        if !self.insecure_registries.is_empty() {
-            env.push(format!("CNB_INSECURE_REGISTRIES={}", self.insecure_registries.join(",")));
-        }
+        env.extend(registry_env(self.registry_auth, self.insecure_registries));
         ContainerSpec {
             rootfs: self.builder_rootfs.to_path_buf(),
-            args: vec![
-                "/cnb/lifecycle/creator".to_string(),
-                "-app=/workspace".to_string(),
-                "-layers=/layers".to_string(),
-                "-cache-dir=/cache".to_string(),
-                "-platform=/platform".to_string(),
-                "-log-level=info".to_string(),
-                self.image.to_string(),
-            ],
+            args: creator_args(&MOUNTED, self.image),
             env,
             cwd: "/layers".to_string(),
             user: self.user,

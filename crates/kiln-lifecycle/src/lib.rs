@@ -5,14 +5,17 @@
 mod creator;
 mod detect_output;
 mod detection;
+mod direct;
 mod exit;
 mod failure;
+mod invocation;
 mod log_text;
 mod platform;
 mod report;
 
 pub use creator::{Creator, PLATFORM_API};
 pub use detection::{detection_hints, DetectionHint};
+pub use direct::DirectCreator;
 pub use exit::LifecycleError;
 pub use failure::PhaseFailure;
 pub use platform::{write_platform_env, PlatformError};

@@ -76,7 +76,19 @@ fn docker_config_path() -> Option<PathBuf> {
     let dir = std::env::var_os("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".docker")))?;
-    Some(dir.join("config.json"))
+    Some(config_file_in(&dir))
+}
+
+/// `config.json` in a docker config directory; where there is none, the `.dockerconfigjson` a
+/// Kubernetes `kubernetes.io/dockerconfigjson` Secret holds when mounted as a directory (how
+/// Shipwright and Tekton hand push credentials to a step), which has the same schema.
+fn config_file_in(dir: &Path) -> PathBuf {
+    let config = dir.join("config.json");
+    let secret = dir.join(".dockerconfigjson");
+    if !config.exists() && secret.is_file() {
+        return secret;
+    }
+    config
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,6 +219,16 @@ fn run_credential_helper(helper: &str, registry: &str) -> Result<Option<Credenti
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
+
+    #[test]
+    fn a_mounted_dockerconfigjson_secret_is_read_where_no_config_json_is() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(config_file_in(dir.path()), dir.path().join("config.json"));
+        std::fs::write(dir.path().join(".dockerconfigjson"), "{}").expect("secret");
+        assert_eq!(config_file_in(dir.path()), dir.path().join(".dockerconfigjson"));
+        std::fs::write(dir.path().join("config.json"), "{}").expect("config");
+        assert_eq!(config_file_in(dir.path()), dir.path().join("config.json"), "config.json wins");
+    }
 
     fn config_file(json: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");

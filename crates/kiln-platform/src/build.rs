@@ -16,7 +16,7 @@ use crate::source_filter::SourceFilter;
 use crate::unpacked::human_size;
 use crate::Reporter;
 use kiln_error::ErrorKind;
-use kiln_lifecycle::write_platform_env;
+use kiln_lifecycle::{write_platform_env, BuildReport};
 use kiln_oci::{ImageRef, Registry, RegistryOptions};
 use kiln_runc::User;
 use std::path::{Path, PathBuf};
@@ -53,32 +53,16 @@ pub struct BuiltImage {
 
 pub async fn build(request: &BuildRequest, reporter: &dyn Reporter) -> anyhow::Result<BuiltImage> {
     let mut interrupt = Interrupt::listen()?;
-    let source = source_dir(&request.source)?;
-    let image = image_ref(&request.image, "--image")?;
+    let inputs = Inputs::read(request)?;
     let builder_ref = image_ref(&request.builder, "--builder")?;
-    let project = descriptor::read(&source)?;
-    let filter = SourceFilter::new(&source, &project.files)?;
-    let build_env = descriptor::merged(project.env.clone(), parse_env_args(&request.env)?);
-    let registry = Registry::new(RegistryOptions { insecure_registries: request.insecure_registries.clone() });
-    let cache = Cache::locate()?;
-
-    reporter.phase(&format!("Checking that {} takes pushes to {}", image.registry(), image.repository()));
-    interrupt.race(crate::registry_check::check_push(&registry, &image)).await?;
+    inputs.check_push(&mut interrupt, reporter).await?;
 
     reporter.phase(&format!("Preparing builder {builder_ref}"));
-    let builder = interrupt.race(RuncBuilder::prepare(&registry, &builder_ref, &cache, reporter)).await?;
+    let builder = interrupt.race(RuncBuilder::prepare(&inputs.registry, &builder_ref, &inputs.cache, reporter)).await?;
 
     reporter.phase("Preparing the build");
-    let repository = crate::cache::repository_of(&image);
-    let lock = interrupt.race(lock_build_cache(&cache.build_cache_lock(&repository), &repository, reporter)).await?;
-    let build_cache = cache.build_cache(&repository);
-    owned(&build_cache, builder.user, true)?;
-    reporter.info(&format!("Build cache: {}", build_cache.display()));
-    if !project.env.is_empty() {
-        let names: Vec<&str> = project.env.iter().map(|(name, _)| name.as_str()).collect();
-        reporter.info(&format!("Build environment from {FILE_NAME}: {} (--env overrides)", names.join(", ")));
-    }
-    let scratch = cache.scratch("build-")?;
+    let (lock, build_cache) = inputs.lock_build_cache(&mut interrupt, builder.user, reporter).await?;
+    let scratch = inputs.cache.scratch("build-")?;
     reporter.info(&format!("Scratch space: {} (KILN_SCRATCH_DIR moves it)", scratch.path().display()));
     let dirs = BuildDirs {
         app: scratch.path().join("app"),
@@ -88,39 +72,116 @@ pub async fn build(request: &BuildRequest, reporter: &dyn Reporter) -> anyhow::R
     };
     owned(&dirs.app, builder.user, false)?;
     owned(&dirs.layers, builder.user, false)?;
-    std::fs::create_dir(&dirs.platform).map_err(|error| scratch_error(&dirs.platform, &error))?;
-    let copied = copy_cancellable(&mut interrupt, &source, &dirs.app, builder.user, filter).await?;
-    report_copy(reporter, &copied);
-    let (env, trust) = platform_env(build_env, &dirs.platform, host_ca_bundle().as_deref())?;
-    report_trust(reporter, &trust);
-    write_platform_env(&dirs.platform, &env)
-        .map_err(|error| invalid_argument(error.to_string(), "rename the variable in --env or project.toml"))?;
+    inputs.stage(&mut interrupt, &dirs, Path::new("/platform"), builder.user, reporter).await?;
 
-    // A signal that came while the last step finished: the container would not hear of it.
-    if let Some(signal) = pending(&mut interrupt).await {
-        return Err(interrupted(signal));
-    }
     reporter.phase("Running the lifecycle (creator)");
-    let report = match builder.create(&dirs, &image, &builder_ref, &request.insecure_registries).await {
+    let report = match builder.create(&dirs, &inputs.image, &builder_ref, &request.insecure_registries).await {
         Ok(report) => report,
         Err(CreatorFailure::Interrupted(signal)) => return Err(interrupted(signal)),
         Err(CreatorFailure::Failed(error)) => return Err(error),
     };
     drop(lock);
     drop(scratch);
+    inputs.published(report, builder.image.digest).await
+}
 
-    // Published: from here on a signal changes nothing (kiln no longer dies of one), and the
-    // build reports its image.
-    let pinned = image.with_digest(&report.digest);
-    let size = image_size(&registry, &pinned).await?;
-    Ok(BuiltImage {
-        image: pinned.to_string(),
-        digest: report.digest,
-        size,
-        process_types: report.process_types,
-        default_process: report.default_process,
-        builder_digest: builder.image.digest,
-    })
+/// What a build reads before it starts, checked: the same for every way of running the creator.
+pub(crate) struct Inputs {
+    pub(crate) source: PathBuf,
+    pub(crate) image: ImageRef,
+    project: descriptor::ProjectDescriptor,
+    filter: SourceFilter,
+    build_env: Vec<(String, String)>,
+    pub(crate) registry: Registry,
+    pub(crate) cache: Cache,
+}
+
+impl Inputs {
+    pub(crate) fn read(request: &BuildRequest) -> anyhow::Result<Self> {
+        let source = source_dir(&request.source)?;
+        let image = image_ref(&request.image, "--image")?;
+        let project = descriptor::read(&source)?;
+        let filter = SourceFilter::new(&source, &project.files)?;
+        let build_env = descriptor::merged(project.env.clone(), parse_env_args(&request.env)?);
+        let registry = Registry::new(RegistryOptions { insecure_registries: request.insecure_registries.clone() });
+        let cache = Cache::locate()?;
+        Ok(Self { source, image, project, filter, build_env, registry, cache })
+    }
+
+    pub(crate) async fn check_push(&self, interrupt: &mut Interrupt, reporter: &dyn Reporter) -> anyhow::Result<()> {
+        let image = &self.image;
+        reporter.phase(&format!("Checking that {} takes pushes to {}", image.registry(), image.repository()));
+        interrupt.race(crate::registry_check::check_push(&self.registry, image)).await
+    }
+
+    /// Takes the image repository's build-cache lock and returns it with the cache directory,
+    /// created for `user`.
+    pub(crate) async fn lock_build_cache(
+        &self,
+        interrupt: &mut Interrupt,
+        user: User,
+        reporter: &dyn Reporter,
+    ) -> anyhow::Result<(crate::BuildCacheLock, PathBuf)> {
+        let repository = crate::cache::repository_of(&self.image);
+        let lock_file = self.cache.build_cache_lock(&repository);
+        let lock = interrupt.race(lock_build_cache(&lock_file, &repository, reporter)).await?;
+        let build_cache = self.cache.build_cache(&repository);
+        owned(&build_cache, user, true)?;
+        reporter.info(&format!("Build cache: {}", build_cache.display()));
+        if !self.project.env.is_empty() {
+            let names: Vec<&str> = self.project.env.iter().map(|(name, _)| name.as_str()).collect();
+            reporter.info(&format!("Build environment from {FILE_NAME}: {} (--env overrides)", names.join(", ")));
+        }
+        Ok((lock, build_cache))
+    }
+
+    /// Copies the source into `dirs.app` (which exists, owned by `user`) and writes the
+    /// platform directory `dirs.platform` (which must not exist yet), which the lifecycle sees
+    /// at `platform_in_build` (`/platform` under runc; its own path when kiln runs in the builder).
+    pub(crate) async fn stage(
+        &self,
+        interrupt: &mut Interrupt,
+        dirs: &BuildDirs,
+        platform_in_build: &Path,
+        user: User,
+        reporter: &dyn Reporter,
+    ) -> anyhow::Result<()> {
+        std::fs::create_dir(&dirs.platform).map_err(|error| scratch_error(&dirs.platform, &error))?;
+        let copied = copy_cancellable(interrupt, &self.source, &dirs.app, user, self.filter.clone()).await?;
+        report_copy(reporter, &copied);
+        let (env, trust) = platform_env(self.build_env.clone(), &dirs.platform, host_ca_bundle().as_deref())?;
+        // Staged files are named by their path under `/platform`; elsewhere, by the real one.
+        let env = env
+            .into_iter()
+            .map(|(name, value)| match value.strip_prefix("/platform/") {
+                Some(staged) => (name, platform_in_build.join(staged).to_string_lossy().into_owned()),
+                None => (name, value),
+            })
+            .collect::<Vec<_>>();
+        report_trust(reporter, &trust);
+        write_platform_env(&dirs.platform, &env)
+            .map_err(|error| invalid_argument(error.to_string(), "rename the variable in --env or project.toml"))?;
+        // A signal that came while the last step finished: the lifecycle would not hear of it.
+        if let Some(signal) = pending(interrupt).await {
+            return Err(interrupted(signal));
+        }
+        Ok(())
+    }
+
+    /// The build's result once the creator has published: from here on a signal changes
+    /// nothing (kiln no longer dies of one), and the build reports its image.
+    pub(crate) async fn published(&self, report: BuildReport, builder_digest: String) -> anyhow::Result<BuiltImage> {
+        let pinned = self.image.with_digest(&report.digest);
+        let size = image_size(&self.registry, &pinned).await?;
+        Ok(BuiltImage {
+            image: pinned.to_string(),
+            digest: report.digest,
+            size,
+            process_types: report.process_types,
+            default_process: report.default_process,
+            builder_digest,
+        })
+    }
 }
 
 fn source_dir(given: &Path) -> anyhow::Result<PathBuf> {
@@ -202,14 +263,14 @@ fn report_trust(reporter: &dyn Reporter, trust: &CaTrust) {
 }
 
 /// Creates `dir` (with its parents when `parents`) owned by the build user.
-fn owned(dir: &Path, user: User, parents: bool) -> anyhow::Result<()> {
+pub(crate) fn owned(dir: &Path, user: User, parents: bool) -> anyhow::Result<()> {
     let created = if parents { std::fs::create_dir_all(dir) } else { std::fs::create_dir(dir) };
     created
         .and_then(|()| std::os::unix::fs::chown(dir, Some(user.uid), Some(user.gid)))
         .map_err(|error| scratch_error(dir, &error))
 }
 
-fn scratch_error(dir: &Path, error: &std::io::Error) -> anyhow::Error {
+pub(crate) fn scratch_error(dir: &Path, error: &std::io::Error) -> anyhow::Error {
     filesystem(
         format!("cannot prepare {} for the build: {error}", dir.display()),
         "check free space and permissions there (kiln builds as root), or set KILN_SCRATCH_DIR or KILN_CACHE_DIR",

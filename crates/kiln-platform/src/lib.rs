@@ -3,9 +3,10 @@
 //! takes pushes before anything else happens, taking the image's build-cache lock, preparing
 //! the source copy and the platform directory (env, staged files, the host's CA trust),
 //! running the lifecycle's creator, reading its report, and stopping cleanly on Ctrl-C. The
-//! CLI is a thin layer over it; a step that runs inside the builder image (a Shipwright
-//! strategy) is meant to reuse all of it but [`runc`], the part that runs the creator under
-//! runc in the builder's root filesystem on the host.
+//! CLI is a thin layer over it. Two runners start the creator: [`runc`], under runc in the
+//! builder's root filesystem on the host (`kiln build`), and `in_builder`, directly, when kiln
+//! itself runs inside the builder image (`kiln build --in-builder`: a CI job's container, a
+//! Shipwright step).
 
 mod build;
 pub mod build_env;
@@ -13,8 +14,10 @@ mod cache;
 pub mod cache_usage;
 pub mod descriptor;
 mod errors;
+mod in_builder;
 mod interrupt;
 mod lock;
+pub mod process_env;
 mod registry_auth;
 mod registry_check;
 pub mod runc;
@@ -24,6 +27,7 @@ mod unpacked;
 
 pub use build::{build, BuildRequest, BuiltImage};
 pub use cache::{repository_of, Cache};
+pub use in_builder::{build_in_builder, InBuilderPlacement};
 pub use interrupt::Interrupt;
 pub use lock::{lock_build_cache, BuildCacheLock};
 pub use source::{copy_source, CopiedSource};

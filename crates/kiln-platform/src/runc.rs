@@ -103,7 +103,7 @@ fn builder_user(builder: &UnpackedImage) -> anyhow::Result<User> {
 
 /// Registries of the run images the builder names in `/cnb/run.toml`, whose credentials the
 /// exporter needs.
-fn run_image_registries(builder_rootfs: &Path) -> Vec<String> {
+pub(crate) fn run_image_registries(builder_rootfs: &Path) -> Vec<String> {
     #[derive(serde::Deserialize)]
     struct RunToml {
         #[serde(default)]

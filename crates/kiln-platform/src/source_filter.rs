@@ -13,10 +13,12 @@ use std::path::Path;
 
 const ALWAYS_LEFT_OUT: &str = ".git";
 
+#[derive(Clone)]
 pub struct SourceFilter {
     rule: Option<Rule>,
 }
 
+#[derive(Clone)]
 struct Rule {
     patterns: Gitignore,
     /// `include`: keep what matches; `exclude`: keep what does not.

@@ -118,9 +118,9 @@ fn start(spec: &ContainerSpec, name: &str, stdout: ProcessStdio, stderr: Process
 }
 
 /// SIGINT and SIGTERM, listened for before the container starts so that none is missed.
-struct StopSignals {
-    interrupt: Signal,
-    terminate: Signal,
+pub(crate) struct StopSignals {
+    pub(crate) interrupt: Signal,
+    pub(crate) terminate: Signal,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +130,7 @@ enum StopSignal {
 }
 
 impl StopSignals {
-    fn listen() -> Result<Self, RuncError> {
+    pub(crate) fn listen() -> Result<Self, RuncError> {
         Ok(Self {
             interrupt: signal(SignalKind::interrupt()).map_err(RuncError::Wait)?,
             terminate: signal(SignalKind::terminate()).map_err(RuncError::Wait)?,
@@ -246,7 +246,7 @@ fn unique_suffix() -> u128 {
         .map_or(0, |elapsed| elapsed.as_nanos() % 1_000_000_000)
 }
 
-fn exit_code(status: std::process::ExitStatus) -> i32 {
+pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status.code().or_else(|| status.signal().map(|signal| 128 + signal)).unwrap_or(1)
 }

@@ -4,4 +4,5 @@ pub(crate) mod build;
 pub(crate) mod builder;
 pub(crate) mod cache;
 pub(crate) mod run;
+pub(crate) mod shipwright;
 pub(crate) mod stack;

@@ -4,6 +4,7 @@ mod commands;
 mod failure;
 mod output;
 mod reporter;
+mod result_files;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
     Builder(commands::builder::Command),
     /// Show what kiln's cache holds, or clear it.
     Cache(commands::cache::Args),
+    /// Shipwright: write the `Build` and `BuildRun` for a function directory.
+    #[command(subcommand)]
+    Shipwright(commands::shipwright::Command),
 }
 
 #[tokio::main]
@@ -48,6 +52,7 @@ async fn main() -> ExitCode {
         Command::Stack(cmd) => commands::stack::run(cmd, &out).await,
         Command::Builder(cmd) => commands::builder::run(cmd, &out).await,
         Command::Cache(args) => commands::cache::run(args, &out),
+        Command::Shipwright(cmd) => commands::shipwright::run(cmd, &out),
     };
     match result {
         Ok(code) => code,

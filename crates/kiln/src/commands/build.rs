@@ -2,7 +2,8 @@
 //! itself is kiln-platform's.
 
 use crate::output::Output;
-use kiln_platform::{human_size, BuildRequest};
+use crate::result_files::ResultFiles;
+use kiln_platform::{human_size, BuildRequest, InBuilderPlacement};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,21 @@ pub(crate) struct Args {
     /// Registry to reach over plain HTTP (loopback registries always are). Repeatable.
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]")]
     insecure_registries: Vec<String>,
+    /// Run inside the builder image, as its build user: call the lifecycle's creator directly,
+    /// without runc (a CI job's container, a Tekton or Shipwright step).
+    #[arg(long)]
+    in_builder: bool,
+    /// With --in-builder: the empty directory the source copy is built in, the image's
+    /// working directory (default /workspace, the lifecycle's).
+    #[arg(long, value_name = "DIR", requires = "in_builder")]
+    app_dir: Option<PathBuf>,
+    /// Pass kiln's own environment as build env too (before --env, which wins), but for what
+    /// the container, Kubernetes and kiln set (`PATH`, `HOME`, `KUBERNETES_*`, `CNB_*`, `KILN_CACHE_DIR`, …):
+    /// for steps whose build env arrives as container env, such as a Shipwright Build's `env`.
+    #[arg(long)]
+    env_from_process: bool,
+    #[command(flatten)]
+    result_files: ResultFiles,
 }
 
 #[derive(Serialize)]
@@ -48,10 +64,27 @@ pub(crate) async fn run(args: Args, out: &Output) -> anyhow::Result<ExitCode> {
         source: args.source,
         image: args.image,
         builder: args.builder,
-        env: args.env,
+        env: if args.env_from_process {
+            kiln_platform::process_env::build_env_from(std::env::vars()).into_iter().chain(args.env).collect()
+        } else {
+            args.env
+        },
         insecure_registries: args.insecure_registries,
     };
-    let built = kiln_platform::build(&request, out).await?;
+    let built = if args.in_builder {
+        let placement = args.app_dir.map_or_else(InBuilderPlacement::default, |app_dir| InBuilderPlacement { app_dir });
+        kiln_platform::build_in_builder(&request, &placement, out).await
+    } else {
+        kiln_platform::build(&request, out).await
+    };
+    let built = match built {
+        Ok(built) => built,
+        Err(error) => {
+            args.result_files.failed(&error);
+            return Err(error);
+        }
+    };
+    args.result_files.published(&built.digest, built.size)?;
     let result = BuildResult {
         image: built.image,
         digest: built.digest,

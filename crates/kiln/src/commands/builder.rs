@@ -34,6 +34,10 @@ pub(crate) struct CreateArgs {
     /// A registry host reached over plain HTTP although it is not on loopback (repeatable).
     #[arg(long = "insecure-registry")]
     insecure_registries: Vec<String>,
+    /// A statically linked kiln binary (its musl build) for the builder to carry at
+    /// /usr/local/bin/kiln, so that CI jobs and Shipwright steps can run `kiln build --in-builder`.
+    #[arg(long, value_name = "PATH")]
+    kiln_cli: Option<PathBuf>,
 }
 
 pub(crate) async fn run(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
@@ -51,6 +55,7 @@ async fn create(args: CreateArgs, out: &Output) -> anyhow::Result<ExitCode> {
         overrides: Overrides { build_image: args.build_image, run_image: args.run_image },
         lifecycle: args.lifecycle,
         cache_dir: cache.root().to_owned(),
+        kiln_cli: args.kiln_cli,
     };
     let created = kiln_builder::create(&request, &registry, &|step| report(out, step)).await?;
     out.result(&created.image, &created);
