@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod server;
+pub(crate) mod side_by_side;
 #[path = "../../tests/e2e/world.rs"]
 pub(crate) mod world;
 pub(crate) mod wrk;
@@ -35,6 +36,11 @@ pub(crate) fn unpacked_dir(cache: &Path, digest: &str) -> PathBuf {
 /// The app or function binary in the unpacked image.
 pub(crate) fn app_binary(cache: &Path, digest: &str) -> PathBuf {
     unpacked_dir(cache, digest).join(APP_BINARY)
+}
+
+/// The file at `path` (relative to the root) in the unpacked image `digest`.
+pub(crate) fn image_file(cache: &Path, digest: &str, path: &str) -> PathBuf {
+    unpacked_dir(cache, digest).join(path)
 }
 
 /// Bytes of the image `pinned` (`repository@digest`) unpacked.
