@@ -222,6 +222,43 @@ mod tests {
     }
 
     #[test]
+    fn cargo_runs_in_the_source_so_its_cargo_config_applies_with_paths_remapped_and_the_lock_enforced() {
+        let paths = CargoPaths {
+            home: "/layers/home".into(),
+            registry: "/layers/registry".into(),
+            git: "/layers/git".into(),
+            target: "/layers/target".into(),
+            server: "/layers/server".into(),
+        };
+        let target = BuildTarget { manifest: None, package: "app", binary: "app", features: &[], locked: true };
+        let command = cargo_build_command(&Env::new(), Path::new("/workspace"), &paths, &target);
+        assert_eq!(command.get_current_dir(), Some(Path::new("/workspace")));
+        let shown = shown_command(&command);
+        for expected in [
+            "cargo build --release",
+            "--locked",
+            "--package app --bin app",
+            "\"--remap-path-prefix=/workspace=.\"",
+            "\"--remap-path-prefix=/layers/target=/target\"",
+            "profile.release.strip = true",
+        ] {
+            assert!(shown.contains(expected), "no `{expected}` in {shown}");
+        }
+        let server = BuildTarget {
+            manifest: Some(Path::new("/layers/server/Cargo.toml")),
+            locked: false,
+            features: &["cloudevent"],
+            ..target
+        };
+        let shown = shown_command(&cargo_build_command(&Env::new(), Path::new("/workspace"), &paths, &server));
+        assert!(
+            shown.contains("--manifest-path /layers/server/Cargo.toml") && shown.contains("--features cloudevent"),
+            "{shown}"
+        );
+        assert!(!shown.contains("--locked"), "{shown}");
+    }
+
+    #[test]
     fn the_executable_comes_from_cargos_report() {
         let report = br#"{"reason":"compiler-artifact","target":{"name":"serde","kind":["lib"]},"executable":null}
 {"reason":"compiler-artifact","target":{"name":"app","kind":["bin"]},"executable":"/target/release/app"}

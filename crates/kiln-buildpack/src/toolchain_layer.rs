@@ -103,13 +103,13 @@ where
     let urls = components.iter().map(|artifact| artifact.url.as_str()).collect::<Vec<_>>().join(", ");
     let install = |home: &Path| {
         let unpacked = home.with_extension("components");
+        let filesystem = |source| kiln_download::DownloadError::Filesystem { path: unpacked.clone(), source };
+        std::fs::create_dir_all(&unpacked).map_err(filesystem)?;
         let parts: Vec<PathBuf> = (0..components.len()).map(|index| unpacked.join(index.to_string())).collect();
         for (artifact, part) in components.iter().zip(&parts) {
             install_artifact(artifact, part, toolchain.contents.keep)?;
         }
-        assemble(&parts, home)
-            .and_then(|()| std::fs::remove_dir_all(&unpacked))
-            .map_err(|source| kiln_download::DownloadError::Filesystem { path: home.to_path_buf(), source })
+        assemble(&parts, home).and_then(|()| std::fs::remove_dir_all(&unpacked)).map_err(filesystem)
     };
     handle_layer(context, layer_name, toolchain, &wanted, &urls, install, env)
 }
