@@ -35,8 +35,6 @@ use crate::toolchain::{Requirement, GO};
 use kiln_buildpack::{keep_only, print, print_libcnb_error, resolve_toolchain, CacheLimit, CoreError, KeepPatterns};
 use kiln_function::{check_function_name, FunctionConfig};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
-use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
-use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::layer_env::Scope;
@@ -107,19 +105,7 @@ impl Buildpack for GoFunctionBuildpack {
         keep_only(&context.app_dir, &keep).map_err(|error| GoFunctionError::from(CoreError::from(error)))?;
         print::all_done(&Some(started));
 
-        BuildResultBuilder::new()
-            .launch(
-                LaunchBuilder::new()
-                    .process(
-                        ProcessBuilder::new(process_type!("web"), [binary.to_string_lossy()])
-                            .default(true)
-                            // Where the kept files are, at their paths in the source.
-                            .working_directory(WorkingDirectory::App)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build()
+        BuildResultBuilder::new().launch(kiln_buildpack::web_process([binary.to_string_lossy().into_owned()])).build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {

@@ -28,7 +28,7 @@ use crate::syntax::check_syntax;
 use crate::toolchain::{Requirement, NODE};
 use kiln_buildpack::{print, print_libcnb_error, resolve_toolchain, web_process, CacheLimit};
 use kiln_function::{check_function_name, FunctionConfig};
-use libcnb::build::{BuildContext, BuildResult};
+use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
@@ -133,7 +133,9 @@ impl Buildpack for NodeFunctionBuildpack {
         let node = handle_node_runtime_layer(&context, &artifact.version, &node_home)?;
         print::all_done(&Some(started));
 
-        web_process(std::iter::once(node.to_string_lossy().into_owned()).chain(command))
+        BuildResultBuilder::new()
+            .launch(web_process(std::iter::once(node.to_string_lossy().into_owned()).chain(command)))
+            .build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {

@@ -3,13 +3,14 @@
 //!
 //! - [`resolve_toolchain`]: the language's [`Requirement`] against the inventory (embedded or
 //!   `KILN_INVENTORY`), and the "unsupported version" message listing what there is;
-//! - [`handle_toolchain_layer`]: the verified toolchain, cached while version and checksum hold;
+//! - [`handle_toolchain_layer`]: the verified toolchain, cached while version and checksum hold
+//!   ([`handle_component_toolchain_layer`] for one published as several archives);
 //! - [`handle_cache_layer`]: a cache kept while its inputs are unchanged, emptied when over
 //!   its size limit ([`CACHE_LIMIT_ENV`]);
 //! - [`stream_tool`] / [`run_streamed`]: a tool run with its output streamed, its failure a
 //!   [`ToolError`] the buildpack maps to a message;
 //! - [`keep_only`]: what a compiled language's image keeps of the source ([`KEEP_FILES_ENV`]);
-//! - [`web_process`]: the image's default process;
+//! - [`web_process`] and [`default_port_env`]: the image's default process, and its `PORT`;
 //! - [`CoreError`] and [`print_libcnb_error`]: failures in kiln's error contract.
 //!
 //! All output goes through [`print`] (`bullet_stream`), the one logging style of kiln's
@@ -35,7 +36,7 @@ pub use cache_size::{CacheLimit, CACHE_LIMIT_ENV, DEFAULT_CACHE_LIMIT_MIB};
 pub use error::CoreError;
 pub use failure::print_libcnb_error;
 pub use keep_files::{keep_only, KeepError, KeepPatterns, KEEP_FILES_ENV};
-pub use launch::web_process;
+pub use launch::{default_port_env, web_process};
 pub use tool::{run_streamed, shown_command, stream_tool, ToolError};
 pub use toolchain::{resolve, resolve_toolchain, ArchiveContents, Requirement, Toolchain, UnsupportedVersion};
-pub use toolchain_layer::handle_toolchain_layer;
+pub use toolchain_layer::{handle_component_toolchain_layer, handle_toolchain_layer};

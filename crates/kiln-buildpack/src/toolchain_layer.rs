@@ -1,5 +1,7 @@
 //! The toolchain layer: downloaded from the inventory's URL, verified, and cached between
 //! builds while the version, the archive's checksum and the installed contents stay the same.
+//! A toolchain published as several archives (Rust's rustc, cargo and rust-std components)
+//! is one layer too, cached while every archive's checksum stays the same.
 
 use crate::download::install_artifact;
 use crate::error::CoreError;
@@ -15,7 +17,7 @@ use libcnb::layer_env::LayerEnv;
 use libcnb::Buildpack;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Identifies the installed toolchain: the same checksum means the same bytes, wherever a
 /// mirror serves them from, and `contents` names the rule that chose which of them were
@@ -25,6 +27,10 @@ struct ToolchainMetadata {
     version: String,
     checksum: Sha256Checksum,
     contents: String,
+    /// The checksums of the further archives of a toolchain made of several; absent for one
+    /// archive, so that such layers keep the metadata they always had.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    components: Vec<Sha256Checksum>,
 }
 
 /// Keeps the cached toolchain only if it is exactly the one this build would install.
@@ -35,6 +41,11 @@ fn reuse(title: &str, cached: &ToolchainMetadata, wanted: &ToolchainMetadata) ->
         format!(
             "the cached {title} {} was installed from {}, the inventory now lists {}",
             cached.version, cached.checksum, wanted.checksum
+        )
+    } else if cached.components != wanted.components {
+        format!(
+            "the cached {title} {} was installed from other component archives than the inventory now lists",
+            cached.version
         )
     } else if cached.contents != wanted.contents {
         format!(
@@ -63,12 +74,73 @@ where
     B::Error: From<CoreError>,
     V: fmt::Display,
 {
-    let title = toolchain.title;
-    let wanted = ToolchainMetadata {
+    let install = |home: &Path| install_artifact(artifact, home, toolchain.contents.keep);
+    let wanted = metadata(toolchain, artifact, Vec::new());
+    handle_layer(context, layer_name, toolchain, &wanted, &artifact.url, install, env)
+}
+
+/// Like [`handle_toolchain_layer`], for a toolchain published as several archives that make
+/// one directory (Rust's rustc, cargo and rust-std components): `main` (which names the
+/// version) and each of `further` are downloaded, verified and unpacked into directories of
+/// their own, then `assemble` gets those directories, in that order, and the toolchain's
+/// directory (which does not exist yet) to make it from them. The unpacked archives are
+/// removed afterwards.
+pub fn handle_component_toolchain_layer<B, V>(
+    context: &BuildContext<B>,
+    layer_name: LayerName,
+    toolchain: &Toolchain,
+    (main, further): (&Artifact<V>, &[Artifact<V>]),
+    assemble: fn(&[PathBuf], &Path) -> std::io::Result<()>,
+    env: impl FnOnce(&Path) -> LayerEnv,
+) -> libcnb::Result<LayerEnv, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+    V: fmt::Display,
+{
+    let components: Vec<&Artifact<V>> = std::iter::once(main).chain(further).collect();
+    let wanted = metadata(toolchain, main, further.iter().map(|artifact| artifact.checksum.clone()).collect());
+    let urls = components.iter().map(|artifact| artifact.url.as_str()).collect::<Vec<_>>().join(", ");
+    let install = |home: &Path| {
+        let unpacked = home.with_extension("components");
+        let filesystem = |source| kiln_download::DownloadError::Filesystem { path: unpacked.clone(), source };
+        std::fs::create_dir_all(&unpacked).map_err(filesystem)?;
+        let parts: Vec<PathBuf> = (0..components.len()).map(|index| unpacked.join(index.to_string())).collect();
+        for (artifact, part) in components.iter().zip(&parts) {
+            install_artifact(artifact, part, toolchain.contents.keep)?;
+        }
+        assemble(&parts, home).and_then(|()| std::fs::remove_dir_all(&unpacked)).map_err(filesystem)
+    };
+    handle_layer(context, layer_name, toolchain, &wanted, &urls, install, env)
+}
+
+fn metadata<V: fmt::Display>(
+    toolchain: &Toolchain,
+    artifact: &Artifact<V>,
+    components: Vec<Sha256Checksum>,
+) -> ToolchainMetadata {
+    ToolchainMetadata {
         version: artifact.version.to_string(),
         checksum: artifact.checksum.clone(),
         contents: toolchain.contents.rule.to_string(),
-    };
+        components,
+    }
+}
+
+fn handle_layer<B>(
+    context: &BuildContext<B>,
+    layer_name: LayerName,
+    toolchain: &Toolchain,
+    wanted: &ToolchainMetadata,
+    source: &str,
+    install: impl FnOnce(&Path) -> Result<(), kiln_download::DownloadError>,
+    env: impl FnOnce(&Path) -> LayerEnv,
+) -> libcnb::Result<LayerEnv, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+{
+    let title = toolchain.title;
     let layer = context.cached_layer(
         layer_name,
         CachedLayerDefinition {
@@ -76,7 +148,7 @@ where
             build: true,
             launch: false,
             invalid_metadata_action: &|_| replace_unreadable(),
-            restored_layer_action: &|cached: &ToolchainMetadata, _| reuse(title, cached, &wanted),
+            restored_layer_action: &|cached: &ToolchainMetadata, _| reuse(title, cached, wanted),
         },
     )?;
 
@@ -84,16 +156,11 @@ where
     match &layer.state {
         LayerState::Restored { cause } => print::sub_bullet(format!("Reusing the {title} toolchain: {cause}")),
         LayerState::Empty { cause } => {
-            print::sub_bullet(format!(
-                "Installing {title} {} ({}) from {}",
-                wanted.version,
-                empty_cause(cause),
-                artifact.url
-            ));
-            install_artifact(artifact, &home, toolchain.contents.keep).map_err(|source| {
+            print::sub_bullet(format!("Installing {title} {} ({}) from {source}", wanted.version, empty_cause(cause)));
+            install(&home).map_err(|source| {
                 libcnb::Error::BuildpackError(CoreError::Download { title, source: Box::new(source) }.into())
             })?;
-            print::sub_bullet(format!("Verified {}; {}", artifact.checksum, toolchain.contents.left_out));
+            print::sub_bullet(format!("Verified {}; {}", wanted.checksum, toolchain.contents.left_out));
             layer.write_metadata(wanted)?;
         }
     }
@@ -108,7 +175,12 @@ mod tests {
     use kiln_download::testing::{checksum_of, NOT_THE_CHECKSUM};
 
     fn installed(version: &str, checksum: &Sha256Checksum, contents: &str) -> ToolchainMetadata {
-        ToolchainMetadata { version: version.to_string(), checksum: checksum.clone(), contents: contents.to_string() }
+        ToolchainMetadata {
+            version: version.to_string(),
+            checksum: checksum.clone(),
+            contents: contents.to_string(),
+            components: Vec::new(),
+        }
     }
 
     #[test]

@@ -14,12 +14,10 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::server::{binary_start, kiln_run_start, Server};
+use support::side_by_side::{expect_answer, interleaved_loads, milliseconds, print_loads, START_RUNS};
 use support::world::{repo_root, world};
 use support::wrk;
-use support::{
-    app_binary, interleaved_loads, mb, median_of, milliseconds, timed_build, unpack_size, LOAD_RUNS, START_RUNS,
-};
-
+use support::{app_binary, mb, timed_build, unpack_size};
 /// What the function and the baseline both answer to `GET /`.
 const BODY: &str = "Hello, World!\n";
 const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
@@ -54,7 +52,7 @@ fn main() {
         ("the function under `kiln run` (runc, host network)", Server::kiln_run(cache, &pinned)),
     ];
     for (name, server) in &servers {
-        expect_hello(name, &server.address);
+        expect_answer(name, &server.address, BODY, CONTENT_TYPE);
     }
     let loads = interleaved_loads(&servers);
 
@@ -66,17 +64,7 @@ fn main() {
     println!("| cold start, the function binary alone to first HTTP 200 (median of {START_RUNS}) | {function_start:.1} ms | ≤ 20 ms |");
     println!("| cold start, `kiln run` to first HTTP 200 (image unpacked; median of {START_RUNS}) | {kiln_start:.0} ms | ≤ 20 ms |");
     println!();
-    println!("Load: {}, median of {LOAD_RUNS} runs per server, interleaved.", wrk::METHOD);
-    println!();
-    println!("| server | req/s | p99 ms | req/s vs bare net/http (aim ≥ 90%) | errors |");
-    println!("| --- | --- | --- | --- | --- |");
-    let bare_rate = median_of(&loads[0], |load| load.requests_per_second);
-    for ((name, _), runs) in servers.iter().zip(&loads) {
-        let rate = median_of(runs, |load| load.requests_per_second);
-        let p99 = median_of(runs, |load| load.p99_ms);
-        let errors: u64 = runs.iter().map(|load| load.errors).sum();
-        println!("| {name} | {rate:.0} | {p99:.1} | {:.0}% | {errors} |", rate / bare_rate * 100.0);
-    }
+    print_loads(&servers, &loads, "bare net/http");
 }
 
 /// The baseline, compiled with the machine's Go (the Go the end-to-end world's mirror serves
@@ -96,16 +84,4 @@ fn build_bare_net_http(out_dir: &Path) -> PathBuf {
         .unwrap_or_else(|e| panic!("cannot run go ({e}): install Go, as the end-to-end tests need it too"));
     assert!(status.success(), "go build in {} failed: {status}", source.display());
     binary
-}
-
-/// Every server must give the same answer, or the comparison measures different work.
-fn expect_hello(name: &str, address: &str) {
-    let response =
-        kiln_test_support::get(address, "/").unwrap_or_else(|| panic!("{name} stopped answering on {address}"));
-    let answer = (response.status, response.text(), response.header("Content-Type"));
-    assert_eq!(
-        answer,
-        (200, BODY.to_string(), Some(CONTENT_TYPE)),
-        "{name} does not answer GET / as go-http's HelloWorld does"
-    );
 }

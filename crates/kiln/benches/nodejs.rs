@@ -17,11 +17,10 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::server::{kiln_run_start, Server};
+use support::side_by_side::{interleaved_loads, median_of, milliseconds, LOAD_RUNS, START_RUNS};
 use support::world::{repo_root, world};
 use support::wrk;
-use support::{
-    interleaved_loads, mb, median_of, milliseconds, timed_build, unpack_size, unpacked_dir, LOAD_RUNS, START_RUNS,
-};
+use support::{mb, timed_build, unpack_size, unpacked_dir};
 
 const BODY: &str = "Hello, World!\n";
 /// Where kiln/nodejs-function puts node and its server in the image.

@@ -15,6 +15,8 @@ mod nodejs;
 mod pack;
 #[path = "e2e/platform.rs"]
 mod platform;
+#[path = "e2e/rust.rs"]
+mod rust;
 #[path = "e2e/world.rs"]
 mod world;
 
@@ -35,8 +37,13 @@ fn build(fixture_name: &str, repository: &str, inventory: &std::path::Path) -> (
 
 /// `build` with more build environment (`NAME=VALUE`), e.g. the function contract.
 fn build_with(fixture_name: &str, repository: &str, inventory: &std::path::Path, env: &[&str]) -> (Output, String) {
+    build_tagged(fixture_name, &format!("{repository}:1"), inventory, env)
+}
+
+/// `build_with` into `repository:tag` (`reference`) on the test registry.
+fn build_tagged(fixture_name: &str, reference: &str, inventory: &std::path::Path, env: &[&str]) -> (Output, String) {
     let w = world();
-    let image = format!("{}/{repository}:1", w.registry.address);
+    let image = format!("{}/{reference}", w.registry.address);
     let source = repo_root().join("test-fixtures").join(fixture_name);
     (kiln_build(&w.cache_dir, &source, &image, inventory, env), image)
 }
@@ -163,8 +170,10 @@ fn undetected_sources_say_why_and_leave_no_tag() {
     }
 }
 
-/// Every fixture with a `contract.toml` (Go's and Node.js's today; each new language adds its
-/// own) is built with its build env, run with `kiln run`, and passes the function contract suite.
+/// Every fixture with a `contract.toml` (Go's, Node.js's and Rust's today; each new language adds its own) is built
+/// with its build env, run with `kiln run`, and passes the function contract suite. A
+/// language's fixtures (named `<language>-…`) share one repository, a tag each, and so one
+/// build cache: their dependencies are fetched and compiled once.
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy, the npm registry; scripts/test runs it"]
 fn every_contract_fixture_passes_the_function_contract() {
@@ -178,7 +187,8 @@ fn every_contract_fixture_passes_the_function_contract() {
     let mut failures = String::new();
     for (name, _, expectations) in &fixtures {
         let env: Vec<&str> = expectations.build.env.iter().map(String::as_str).collect();
-        let (output, image) = build_with(name, &format!("contract/{name}"), &w.inventory, &env);
+        let language = name.split('-').next().unwrap_or(name);
+        let (output, image) = build_tagged(name, &format!("contract/{language}:{name}"), &w.inventory, &env);
         if !output.status.success() {
             let _ = writeln!(failures, "{name}: the build failed:\n{}", stderr(&output));
             continue;

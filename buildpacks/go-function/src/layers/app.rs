@@ -4,11 +4,9 @@ use crate::compile::{compile, Package};
 use crate::errors::GoFunctionError;
 use crate::GoFunctionBuildpack;
 use kiln_buildpack::print;
-use kiln_function::{DEFAULT_PORT, PORT_ENV};
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
-use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use libcnb::Env;
 use std::path::PathBuf;
 
@@ -25,11 +23,6 @@ pub(crate) fn handle_app_layer(
     print::sub_bullet("Compiling the binary into the launch layer (rebuilt every time, cheap with the build cache)");
     let binary = layer.path().join("bin").join("app");
     compile(go_env, &context.app_dir, package, &binary).map_err(GoFunctionError::Compile)?;
-    layer.write_env(LayerEnv::new().chainable_insert(
-        Scope::Launch,
-        ModificationBehavior::Default,
-        PORT_ENV,
-        DEFAULT_PORT.to_string(),
-    ))?;
+    layer.write_env(kiln_buildpack::default_port_env())?;
     Ok(binary)
 }

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod server;
+pub(crate) mod side_by_side;
 #[path = "../../tests/e2e/world.rs"]
 pub(crate) mod world;
 pub(crate) mod wrk;
@@ -37,6 +38,11 @@ pub(crate) fn app_binary(cache: &Path, digest: &str) -> PathBuf {
     unpacked_dir(cache, digest).join(APP_BINARY)
 }
 
+/// The file at `path` (relative to the root) in the unpacked image `digest`.
+pub(crate) fn image_file(cache: &Path, digest: &str, path: &str) -> PathBuf {
+    unpacked_dir(cache, digest).join(path)
+}
+
 /// Bytes of the image `pinned` (`repository@digest`) unpacked.
 pub(crate) fn unpack_size(cache: &Path, pinned: &str) -> u64 {
     // `kiln run` unpacks; a run that is stopped at once is enough.
@@ -44,35 +50,6 @@ pub(crate) fn unpack_size(cache: &Path, pinned: &str) -> u64 {
     let digest = pinned.rsplit('@').next().expect("digest");
     let output = Command::new("du").args(["-sb"]).arg(unpacked_dir(cache, digest)).output().expect("du");
     String::from_utf8_lossy(&output.stdout).split_whitespace().next().and_then(|n| n.parse().ok()).expect("du size")
-}
-
-/// Cold starts per server, as the peer baselines measured them.
-pub(crate) const START_RUNS: usize = 5;
-/// wrk runs per server, as the peer baselines measured them.
-pub(crate) const LOAD_RUNS: usize = 3;
-
-/// Median of `START_RUNS` cold starts, in milliseconds.
-pub(crate) fn milliseconds(start: impl Fn() -> f64) -> f64 {
-    let seconds: Vec<f64> = (0..START_RUNS).map(|_| start()).collect();
-    median(&seconds) * 1000.0
-}
-
-/// `LOAD_RUNS` wrk runs per server, each after its own warm-up, taking the servers in turn
-/// (a, b, c, a, b, c, …) so that drift in the machine's speed hits all of them alike.
-pub(crate) fn interleaved_loads(servers: &[(&str, server::Server)]) -> Vec<Vec<wrk::Load>> {
-    let mut loads = vec![Vec::with_capacity(LOAD_RUNS); servers.len()];
-    for round in 1..=LOAD_RUNS {
-        for ((name, server), runs) in servers.iter().zip(&mut loads) {
-            eprintln!("[bench] wrk run {round}/{LOAD_RUNS}: {name}");
-            wrk::warm_up(&server.address);
-            runs.push(wrk::measure(&server.address));
-        }
-    }
-    loads
-}
-
-pub(crate) fn median_of(runs: &[wrk::Load], measure: impl Fn(&wrk::Load) -> f64) -> f64 {
-    median(&runs.iter().map(measure).collect::<Vec<_>>())
 }
 
 pub(crate) fn median(values: &[f64]) -> f64 {

@@ -25,6 +25,9 @@ pub(crate) struct World {
     pub(crate) inventory: PathBuf,
     /// The Go entry with a checksum that does not match the served archive.
     pub(crate) tampered_inventory: PathBuf,
+    /// `inventory` with the Rust entries of the buildpack's own inventory (static.rust-lang.org
+    /// URLs) instead of the mirror's: a build with it downloads from Rust's dist server.
+    pub(crate) rust_dist_inventory: PathBuf,
     /// Go mirrors that spoil the first request for each file, one per kind of fault.
     pub(crate) flaky_mirrors: Vec<FlakyMirror>,
     pub(crate) cache_dir: PathBuf,
@@ -134,6 +137,14 @@ fn build_world() -> World {
     let zeros = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
     let tampered_inventory =
         write_inventory(&work.join("tampered-inventory.toml"), &[go.entry(&mirrors[0].url, Some(zeros))]);
+    let rust_dist_entries: Vec<String> = archives
+        .iter()
+        .zip(&entries)
+        .filter(|(archive, _)| archive.upstream.is_none())
+        .map(|(_, entry)| entry.clone())
+        .chain(archives.iter().filter_map(|archive| archive.upstream.clone()))
+        .collect();
+    let rust_dist_inventory = write_inventory(&work.join("rust-dist-inventory.toml"), &rust_dist_entries);
     let flaky_mirrors = [Fault::Unavailable, Fault::Truncated]
         .into_iter()
         .map(|fault| {
@@ -150,6 +161,7 @@ fn build_world() -> World {
         builder: images.builder,
         inventory,
         tampered_inventory,
+        rust_dist_inventory,
         flaky_mirrors,
         cache_dir,
         _mirrors: mirrors,
@@ -381,11 +393,13 @@ fn lifecycle_tarball(work: &Path) -> PathBuf {
 /// One toolchain's archive in its own mirror directory, made once and kept.
 struct ToolArchive {
     /// The inventory's `name`.
-    tool: &'static str,
+    tool: String,
     version: String,
     dir: PathBuf,
     file: String,
     checksum: String,
+    /// The upstream inventory entry this archive mirrors, when it is an official download.
+    upstream: Option<String>,
 }
 
 /// Node.js in the mirror: the official Linux x64 build the npm registry publishes as
@@ -394,9 +408,47 @@ struct ToolArchive {
 const NODE_VERSION: &str = "24.22.3";
 
 impl ToolArchive {
-    /// Go first (the tampered and flaky inventories change its entry), then Node.js.
+    /// Go first (the tampered and flaky inventories change its entry), then Node.js, then
+    /// Rust's components.
     fn all(mirrors: &Path) -> Vec<Self> {
-        vec![Self::go(&mirrors.join("go")), Self::node(&mirrors.join("node"))]
+        let mut archives = vec![Self::go(&mirrors.join("go")), Self::node(&mirrors.join("node"))];
+        archives.extend(Self::rust(&mirrors.join("rust")));
+        archives
+    }
+
+    /// The official dist archives of this machine's Rust release (each component its own
+    /// entry: rustc, cargo, rust-std, and rust-std-wasm32-wasip2 for the Wasm buildpack),
+    /// downloaded once from static.rust-lang.org as kiln/rust-function's inventory lists them
+    /// and checked against its checksums.
+    fn rust(dir: &Path) -> Vec<Self> {
+        let rustc = stdout_of(Command::new("rustc").arg("--version"));
+        let version = rustc.split_whitespace().nth(1).expect("rustc --version names a version").to_string();
+        let inventory = std::fs::read_to_string(repo_root().join("buildpacks/rust-function/inventory.toml"))
+            .expect("the Rust inventory");
+        let entries: Vec<&str> = inventory
+            .split("[[artifacts]]")
+            .skip(1)
+            .filter(|entry| field(entry, "version").as_deref() == Some(version.as_str()))
+            .collect();
+        assert!(
+            entries.len() >= 3,
+            "kiln/rust-function's inventory has no Rust {version}: add it with scripts/rust-inventory"
+        );
+        entries
+            .into_iter()
+            .map(|entry| {
+                let tool = field(entry, "name").expect("a named entry");
+                let url = field(entry, "url").expect("a url");
+                let file = url.rsplit('/').next().expect("a file name").to_string();
+                let mut archive = Self::made_once(&tool, version.clone(), dir, file, |partial| {
+                    run_checked(Command::new("curl").args(["-fsS", "--retry", "3", "-o"]).arg(partial).arg(&url));
+                });
+                let official = field(entry, "checksum").expect("a checksum");
+                assert_eq!(archive.checksum, official, "{} differs from the official archive: delete it", archive.file);
+                archive.upstream = Some(format!("[[artifacts]]{}", entry.trim_end()));
+                archive
+            })
+            .collect()
     }
 
     /// A go.dev-style archive (`go/` at the top) of this machine's Go.
@@ -434,7 +486,7 @@ impl ToolArchive {
         })
     }
 
-    fn made_once(tool: &'static str, version: String, dir: &Path, file: String, make: impl FnOnce(&Path)) -> Self {
+    fn made_once(tool: &str, version: String, dir: &Path, file: String, make: impl FnOnce(&Path)) -> Self {
         let archive = dir.join(&file);
         if !archive.exists() {
             std::fs::create_dir_all(dir).expect("mirror dir");
@@ -444,7 +496,7 @@ impl ToolArchive {
         }
         let sum = stdout_of(Command::new("sha256sum").arg(&archive));
         let checksum = format!("sha256:{}", sum.split_whitespace().next().expect("a checksum"));
-        Self { tool, version, dir: dir.to_path_buf(), file, checksum }
+        Self { tool: tool.to_string(), version, dir: dir.to_path_buf(), file, checksum, upstream: None }
     }
 
     /// This archive's `[[artifacts]]` entry, served from `mirror_url`.
@@ -457,6 +509,14 @@ impl ToolArchive {
             checksum.unwrap_or(&self.checksum)
         )
     }
+}
+
+/// The string value of `key` in an inventory entry's text.
+fn field(entry: &str, key: &str) -> Option<String> {
+    entry.lines().find_map(|line| {
+        let (name, value) = line.split_once('=')?;
+        (name.trim() == key).then(|| value.trim().trim_matches('"').to_string())
+    })
 }
 
 fn write_inventory(path: &Path, entries: &[String]) -> PathBuf {

@@ -1,0 +1,304 @@
+//! The function server of kiln/rust-function: hyper 1.x on tokio, serving one function on
+//! `PORT` (default 8080) at `FUNC_ADDRESS` (unset or empty: every interface), as every kiln
+//! language does (crate kiln-function holds the names). The generated main.rs hands the user's
+//! function to [`http`] or [`cloudevent`].
+//!
+//! - `/favicon.ico` and `/robots.txt` answer 404 without calling the function (as Google's
+//!   Functions Framework does: browsers ask for them on their own);
+//! - a panic in the function is logged with where it happened and answers 500; the server goes
+//!   on serving. An `Err` the function returns is logged and answers 500 too;
+//! - SIGTERM or SIGINT stops accepting connections and lets the requests in flight finish
+//!   (at most [`SHUTDOWN_GRACE`]), then the process exits with status 0.
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How long requests in flight may take after SIGTERM. Platforms wait longer before they kill
+/// (Kubernetes: 30 s); `kiln run` waits exactly this long.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+const PORT_ENV: &str = "PORT";
+const DEFAULT_PORT: u16 = 8080;
+const ADDRESS_ENV: &str = "FUNC_ADDRESS";
+
+/// What an `http` function may return: the response, or a `Result` whose `Err` answers 500.
+/// A server is built for one signature type: `cloudevent` selects the other.
+#[cfg(not(feature = "cloudevent"))]
+pub trait IntoFunctionResponse {
+    fn into_function_response(self) -> Result<Response<Bytes>, String>;
+}
+
+#[cfg(not(feature = "cloudevent"))]
+impl IntoFunctionResponse for Response<Bytes> {
+    fn into_function_response(self) -> Result<Response<Bytes>, String> {
+        Ok(self)
+    }
+}
+
+#[cfg(not(feature = "cloudevent"))]
+impl<E: Display> IntoFunctionResponse for Result<Response<Bytes>, E> {
+    fn into_function_response(self) -> Result<Response<Bytes>, String> {
+        self.map_err(|error| error.to_string())
+    }
+}
+
+/// What a `cloudevent` function returns: `Ok(())` answers 200, an `Err` 500.
+#[cfg(feature = "cloudevent")]
+pub trait IntoEventOutcome {
+    fn into_event_outcome(self) -> Result<(), String>;
+}
+
+#[cfg(feature = "cloudevent")]
+impl<E: Display> IntoEventOutcome for Result<(), E> {
+    fn into_event_outcome(self) -> Result<(), String> {
+        self.map_err(|error| error.to_string())
+    }
+}
+
+/// Serves the `http` function `function` (named `name` in logs) until SIGTERM.
+#[cfg(not(feature = "cloudevent"))]
+pub fn http<F, Fut>(name: &'static str, function: F)
+where
+    F: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoFunctionResponse,
+{
+    let function = Arc::new(function);
+    serve(name, "http", move |request: Request<Bytes>| {
+        let function = Arc::clone(&function);
+        async move {
+            let (method, path) = (request.method().clone(), request.uri().path().to_string());
+            match CatchPanic::new(function(request)).await {
+                Ok(output) => output.into_function_response().unwrap_or_else(|error| {
+                    eprintln!("The function {name} failed serving {method} {path}: {error}");
+                    internal_error(&format!("the function {name} failed"))
+                }),
+                Err(panic) => {
+                    eprintln!("The function {name} panicked serving {method} {path}: {panic}");
+                    internal_error(&format!("the function {name} panicked"))
+                }
+            }
+        }
+    });
+}
+
+/// Serves the `cloudevent` function `function` until SIGTERM. Requests are POSTs in binary
+/// mode (`ce-*` headers, data in the body) or structured mode (`application/cloudevents+json`);
+/// success answers 200 with an empty body, as Google's Functions Framework does.
+#[cfg(feature = "cloudevent")]
+pub fn cloudevent<F, Fut>(name: &'static str, function: F)
+where
+    F: Fn(cloudevents::Event) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoEventOutcome,
+{
+    let function = Arc::new(function);
+    serve(name, "cloudevent", move |request: Request<Bytes>| {
+        let function = Arc::clone(&function);
+        async move {
+            let event = match read_event(&request) {
+                Ok(event) => event,
+                Err((status, reason)) => return plain(status, reason),
+            };
+            let id = cloudevents::AttributesReader::id(&event).to_string();
+            match CatchPanic::new(function(event)).await.map(IntoEventOutcome::into_event_outcome) {
+                Ok(Ok(())) => plain(StatusCode::OK, String::new()),
+                Ok(Err(error)) => {
+                    eprintln!("The function {name} failed on event {id}: {error}");
+                    internal_error(&format!("the function {name} failed"))
+                }
+                Err(panic) => {
+                    eprintln!("The function {name} panicked on event {id}: {panic}");
+                    internal_error(&format!("the function {name} panicked"))
+                }
+            }
+        }
+    });
+}
+
+/// The CloudEvent a request carries, or the status that says why there is none: 405 for a
+/// method other than POST, 415 for a body that is no CloudEvent (or a batch), 400 for an
+/// invalid one.
+#[cfg(feature = "cloudevent")]
+fn read_event(request: &Request<Bytes>) -> Result<cloudevents::Event, (StatusCode, String)> {
+    if request.method() != Method::POST {
+        return Err((StatusCode::METHOD_NOT_ALLOWED, "CloudEvents are POSTed\n".to_string()));
+    }
+    let content_type = request.headers().get(http::header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    let structured = content_type.is_some_and(|value| value.starts_with("application/cloudevents+json"));
+    let binary = request.headers().contains_key("ce-specversion");
+    if !structured && !binary {
+        let reason = "the request holds no CloudEvent: send ce-* headers (binary mode) or Content-Type: application/cloudevents+json (structured mode)\n";
+        return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, reason.to_string()));
+    }
+    cloudevents::binding::http::to_event(request.headers(), request.body().to_vec())
+        .map_err(|error| (StatusCode::BAD_REQUEST, format!("invalid CloudEvent: {error}\n")))
+}
+
+fn plain(status: StatusCode, body: String) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body));
+    *response.status_mut() = status;
+    response
+}
+
+fn internal_error(what: &str) -> Response<Bytes> {
+    plain(StatusCode::INTERNAL_SERVER_ERROR, format!("Internal Server Error: {what} (see the logs)\n"))
+}
+
+/// Answers every request with `handler`, but for the paths browsers ask on their own.
+fn serve<H, Fut>(name: &'static str, signature: &'static str, handler: H)
+where
+    H: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Bytes>> + Send + 'static,
+{
+    std::panic::set_hook(Box::new(remember_panic_location));
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|error| exit(&format!("cannot start tokio: {error}")));
+    runtime.block_on(accept(name, signature, Arc::new(handler)));
+}
+
+async fn accept<H, Fut>(name: &'static str, signature: &'static str, handler: Arc<H>)
+where
+    H: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Bytes>> + Send + 'static,
+{
+    let port = std::env::var(PORT_ENV).ok().filter(|port| !port.is_empty());
+    let port: u16 = match port {
+        Some(port) => port.parse().unwrap_or_else(|_| exit(&format!("{PORT_ENV} is `{port}`, not a port number"))),
+        None => DEFAULT_PORT,
+    };
+    let address = std::env::var(ADDRESS_ENV).ok().filter(|address| !address.is_empty());
+    // Every interface, IPv6 and IPv4, as a container needs; IPv4 alone where IPv6 is off.
+    let listener = match &address {
+        Some(address) => TcpListener::bind((address.trim_matches(['[', ']']), port)).await,
+        None => match TcpListener::bind(("::", port)).await {
+            Ok(listener) => Ok(listener),
+            Err(_) => TcpListener::bind(("0.0.0.0", port)).await,
+        },
+    };
+    let where_ = address.as_deref().unwrap_or("every interface");
+    let listener = listener.unwrap_or_else(|error| exit(&format!("cannot serve on {where_} port {port}: {error}")));
+    eprintln!("Serving the {signature} function {name} on {where_} port {port}");
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stopping = std::pin::pin!(stop_signal());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: the next accept may work.
+                Err(error) => {
+                    eprintln!("Cannot accept a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            () = &mut stopping => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let handler = Arc::clone(&handler);
+        let service = service_fn(move |request: Request<Incoming>| {
+            let handler = Arc::clone(&handler);
+            async move { Ok::<_, hyper::Error>(answer(request, handler.as_ref()).await) }
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10))
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A client that goes away mid-request is no server failure.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    eprintln!("Stopping: finishing requests in flight (at most {} s)", SHUTDOWN_GRACE.as_secs());
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        exit("requests were still running when the grace period ended");
+    }
+}
+
+async fn answer<H, Fut>(request: Request<Incoming>, handler: &H) -> Response<Full<Bytes>>
+where
+    H: Fn(Request<Bytes>) -> Fut,
+    Fut: Future<Output = Response<Bytes>>,
+{
+    if request.method() == Method::GET && matches!(request.uri().path(), "/favicon.ico" | "/robots.txt") {
+        return plain(StatusCode::NOT_FOUND, "Not Found\n".to_string()).map(Full::new);
+    }
+    let (parts, body) = request.into_parts();
+    let response = match body.collect().await {
+        Ok(body) => handler(Request::from_parts(parts, body.to_bytes())).await,
+        Err(error) => plain(StatusCode::BAD_REQUEST, format!("cannot read the request body: {error}\n")),
+    };
+    response.map(Full::new)
+}
+
+async fn stop_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .unwrap_or_else(|error| exit(&format!("cannot handle SIGTERM: {error}")));
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+fn exit(message: &str) -> ! {
+    eprintln!("kiln function server: {message}");
+    std::process::exit(1)
+}
+
+thread_local! {
+    /// Where the last panic on this thread happened, kept by the panic hook for the log line
+    /// (the binary is stripped, so a stack trace would have no names).
+    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+fn remember_panic_location(info: &std::panic::PanicHookInfo<'_>) {
+    let location = info.location().map(Location::to_string);
+    PANIC_LOCATION.with(|cell| *cell.borrow_mut() = location);
+}
+
+/// A future whose panics become an `Err` with the panic's message and location.
+struct CatchPanic<F>(Pin<Box<F>>);
+
+impl<F: Future> CatchPanic<F> {
+    fn new(future: F) -> Self {
+        Self(Box::pin(future))
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(context))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(ToString::to_string)
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".to_string());
+                let location = PANIC_LOCATION.with(|cell| cell.borrow_mut().take());
+                Poll::Ready(Err(match location {
+                    Some(location) => format!("{message} (at {location})"),
+                    None => message,
+                }))
+            }
+        }
+    }
+}

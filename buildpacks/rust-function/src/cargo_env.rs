@@ -1,0 +1,76 @@
+//! The environment cargo runs in: the toolchain on PATH, the user's cargo settings from the
+//! platform env, and the caches in their layers.
+
+use libcnb::Env;
+use std::path::PathBuf;
+
+/// Where the layers put cargo's files.
+pub(crate) struct CargoPaths {
+    /// `CARGO_HOME`: a fresh directory each build whose `registry` and `git` are the caches.
+    pub(crate) home: PathBuf,
+    pub(crate) registry: PathBuf,
+    pub(crate) git: PathBuf,
+    /// `CARGO_TARGET_DIR`, a cache.
+    pub(crate) target: PathBuf,
+    /// The generated function server's crate (unused by app builds).
+    pub(crate) server: PathBuf,
+}
+
+/// Settings the buildpack owns: where the caches are.
+const OWNED: [&str; 3] = ["CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"];
+
+/// Settings a user may give with `kiln build --env` besides `CARGO_*` (cargo's own
+/// configuration variables, registry settings and `CARGO_HTTP_CAINFO` among them).
+const USER_SETTINGS: [&str; 4] = ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "SSL_CERT_FILE", "RUSTC_WRAPPER"];
+
+/// `process` (the build's env with the toolchain on PATH) plus the user's cargo settings from
+/// `platform` and the cache locations.
+pub(crate) fn cargo_env(process: &Env, platform: &Env, paths: &CargoPaths) -> Env {
+    let mut env = process.clone();
+    for (name, value) in platform {
+        let text = name.to_string_lossy();
+        let cargo_setting = text.starts_with("CARGO_") && !OWNED.contains(&text.as_ref());
+        if cargo_setting || USER_SETTINGS.contains(&text.as_ref()) {
+            env.insert(name, value);
+        }
+    }
+    env.insert("CARGO_HOME", &paths.home);
+    env.insert("CARGO_TARGET_DIR", &paths.target);
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_cargo_settings_pass_but_the_cache_locations_are_the_buildpacks() {
+        let mut platform = Env::new();
+        for (name, value) in [
+            ("CARGO_REGISTRIES_MIRROR_INDEX", "sparse+http://127.0.0.1:9/index/"),
+            ("CARGO_HTTP_CAINFO", "/platform/ca.pem"),
+            ("CARGO_TARGET_DIR", "/elsewhere"),
+            ("RUSTFLAGS", "-C target-cpu=native"),
+            ("FUNC_NAME", "hello"),
+        ] {
+            platform.insert(name, value);
+        }
+        let paths = CargoPaths {
+            home: "/layers/home".into(),
+            registry: "/layers/registry".into(),
+            git: "/layers/git".into(),
+            target: "/layers/target".into(),
+            server: "/layers/server".into(),
+        };
+        let env = cargo_env(&Env::new(), &platform, &paths);
+        assert_eq!(
+            env.get_string_lossy("CARGO_REGISTRIES_MIRROR_INDEX").as_deref(),
+            Some("sparse+http://127.0.0.1:9/index/")
+        );
+        assert_eq!(env.get_string_lossy("CARGO_HTTP_CAINFO").as_deref(), Some("/platform/ca.pem"));
+        assert_eq!(env.get_string_lossy("RUSTFLAGS").as_deref(), Some("-C target-cpu=native"));
+        assert_eq!(env.get_string_lossy("CARGO_TARGET_DIR").as_deref(), Some("/layers/target"));
+        assert_eq!(env.get_string_lossy("CARGO_HOME").as_deref(), Some("/layers/home"));
+        assert!(!env.contains_key("FUNC_NAME"));
+    }
+}

@@ -1,0 +1,60 @@
+//! `CARGO_HOME`: a fresh directory each build, whose `registry` (the index, downloaded crates
+//! and their sources) and `git` (git dependencies) are cache layers of their own, so that
+//! unchanged dependencies are not fetched again. Published crate versions never change, and
+//! git checkouts are kept by commit, so restored caches stay valid; cargo never removes what a
+//! package stopped using, so both are bounded by the core's size limit.
+
+use crate::cargo_env::CargoPaths;
+use crate::errors::RustFunctionError;
+use crate::RustFunctionBuildpack;
+use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit};
+use libcnb::build::BuildContext;
+use libcnb::data::layer_name;
+use libcnb::layer::UncachedLayerDefinition;
+use std::path::PathBuf;
+
+/// `CARGO_HOME` and its two caches.
+pub(crate) struct CargoHome {
+    pub(crate) home: PathBuf,
+    pub(crate) registry: PathBuf,
+    pub(crate) git: PathBuf,
+}
+
+pub(crate) fn handle_cargo_home_layer(
+    context: &BuildContext<RustFunctionBuildpack>,
+    limit: CacheLimit,
+) -> libcnb::Result<CargoHome, RustFunctionError> {
+    let registry = handle_cache_layer(
+        context,
+        &CacheLayer {
+            name: layer_name!("cargo_registry"),
+            title: "cargo registry cache",
+            inputs: &[],
+            valid_because: Some("published crate versions never change, so cached downloads stay valid"),
+            limit: Some(limit),
+        },
+    )?;
+    let git = handle_cache_layer(
+        context,
+        &CacheLayer {
+            name: layer_name!("cargo_git"),
+            title: "cargo git cache",
+            inputs: &[],
+            valid_because: Some("git dependencies are checked out by commit, so cached checkouts stay valid"),
+            limit: Some(limit),
+        },
+    )?;
+    let layer =
+        context.uncached_layer(layer_name!("cargo_home"), UncachedLayerDefinition { build: false, launch: false })?;
+    let home = layer.path();
+    for (name, cache) in [("registry", &registry), ("git", &git)] {
+        std::os::unix::fs::symlink(cache, home.join(name)).map_err(RustFunctionError::Scratch)?;
+    }
+    Ok(CargoHome { home, registry, git })
+}
+
+impl CargoHome {
+    pub(crate) fn paths(self, target: PathBuf, server: PathBuf) -> CargoPaths {
+        CargoPaths { home: self.home, registry: self.registry, git: self.git, target, server }
+    }
+}

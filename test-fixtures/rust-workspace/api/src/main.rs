@@ -1,0 +1,3 @@
+fn main() -> std::io::Result<()> {
+    serve::greet("Hello from kiln rust-workspace api\n")
+}
