@@ -50,13 +50,47 @@ fn reuse(title: &str, cached: &ToolchainMetadata, wanted: &ToolchainMetadata) ->
 /// Installs (or reuses) `toolchain` from `artifact` into the layer `layer_name`, in a directory
 /// named after the tool (`<layer>/go`). `env` gets that directory and returns the toolchain's
 /// environment (PATH and the like), which is written to the layer and returned for the rest of
-/// the build.
+/// the build. The layer is for the build only: the image does not get it.
 pub fn handle_toolchain_layer<B, V>(
     context: &BuildContext<B>,
     layer_name: LayerName,
     toolchain: &Toolchain,
     artifact: &Artifact<V>,
     env: impl FnOnce(&Path) -> LayerEnv,
+) -> libcnb::Result<LayerEnv, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+    V: fmt::Display,
+{
+    install_toolchain_layer(context, layer_name, toolchain, artifact, env, false)
+}
+
+/// As [`handle_toolchain_layer`], for a toolchain the app also runs on (an interpreter such as
+/// Python or Node.js): the layer is in the image too, and `env`'s launch-scoped entries apply
+/// when the app runs.
+pub fn handle_runtime_layer<B, V>(
+    context: &BuildContext<B>,
+    layer_name: LayerName,
+    toolchain: &Toolchain,
+    artifact: &Artifact<V>,
+    env: impl FnOnce(&Path) -> LayerEnv,
+) -> libcnb::Result<LayerEnv, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+    V: fmt::Display,
+{
+    install_toolchain_layer(context, layer_name, toolchain, artifact, env, true)
+}
+
+fn install_toolchain_layer<B, V>(
+    context: &BuildContext<B>,
+    layer_name: LayerName,
+    toolchain: &Toolchain,
+    artifact: &Artifact<V>,
+    env: impl FnOnce(&Path) -> LayerEnv,
+    launch: bool,
 ) -> libcnb::Result<LayerEnv, B::Error>
 where
     B: Buildpack,
@@ -74,7 +108,7 @@ where
         CachedLayerDefinition {
             // Later buildpacks (and the tools they run) may use the toolchain too.
             build: true,
-            launch: false,
+            launch,
             invalid_metadata_action: &|_| replace_unreadable(),
             restored_layer_action: &|cached: &ToolchainMetadata, _| reuse(title, cached, &wanted),
         },

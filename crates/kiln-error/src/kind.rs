@@ -26,6 +26,10 @@ pub enum ErrorKind {
     WrongSignature,
     /// The user's code does not compile.
     CompileError,
+    /// The code compiles but fails when the build loads it (a Python module that raises on import).
+    ImportFailed,
+    /// The source's dependencies cannot be resolved or installed (a requirement that does not exist).
+    DependencyFailed,
     /// No toolchain in the inventory satisfies what the source asks for.
     UnsupportedVersion,
     /// The inventory named by `KILN_INVENTORY` cannot be read or parsed.
@@ -92,7 +96,7 @@ impl ErrorClass {
 
 impl ErrorKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::InvalidArgument,
         Self::InvalidSource,
         Self::NoBuildpackDetected,
@@ -101,6 +105,8 @@ impl ErrorKind {
         Self::FunctionNotFound,
         Self::WrongSignature,
         Self::CompileError,
+        Self::ImportFailed,
+        Self::DependencyFailed,
         Self::UnsupportedVersion,
         Self::InvalidInventory,
         Self::InvalidBuilder,
@@ -130,6 +136,8 @@ impl ErrorKind {
             | Self::FunctionNotFound
             | Self::WrongSignature
             | Self::CompileError
+            | Self::ImportFailed
+            | Self::DependencyFailed
             | Self::UnsupportedVersion
             | Self::InvalidInventory
             | Self::InvalidBuilder
@@ -161,6 +169,8 @@ impl ErrorKind {
             Self::FunctionNotFound => "FunctionNotFound",
             Self::WrongSignature => "WrongSignature",
             Self::CompileError => "CompileError",
+            Self::ImportFailed => "ImportFailed",
+            Self::DependencyFailed => "DependencyFailed",
             Self::UnsupportedVersion => "UnsupportedVersion",
             Self::InvalidInventory => "InvalidInventory",
             Self::InvalidBuilder => "InvalidBuilder",

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::server::{binary_start, kiln_run_start, Server};
 use support::world::{repo_root, world};
-use support::wrk::{self, Load};
-use support::{app_binary, mb, median, timed_build, unpack_size};
+use support::wrk;
+use support::{app_binary, interleaved_loads, mb, median_milliseconds, median_of, timed_build, unpack_size};
 
 /// Cold starts per server, as the peer baselines measured them.
 const START_RUNS: usize = 5;
@@ -46,9 +46,9 @@ fn main() {
     let unpacked = unpack_size(cache, &pinned);
     let function = app_binary(cache, &digest);
 
-    let bare_start = milliseconds(|| binary_start(&bare));
-    let function_start = milliseconds(|| binary_start(&function));
-    let kiln_start = milliseconds(|| kiln_run_start(cache, &pinned));
+    let bare_start = median_milliseconds(START_RUNS, || binary_start(&bare));
+    let function_start = median_milliseconds(START_RUNS, || binary_start(&function));
+    let kiln_start = median_milliseconds(START_RUNS, || kiln_run_start(cache, &pinned));
 
     let servers = [
         ("bare net/http (benches/bare-net-http)", Server::binary(&bare)),
@@ -58,7 +58,7 @@ fn main() {
     for (name, server) in &servers {
         expect_hello(name, &server.address);
     }
-    let loads = interleaved_loads(&servers);
+    let loads = interleaved_loads(&servers, LOAD_RUNS);
 
     println!("| measure | result | aim |");
     println!("| --- | --- | --- |");
@@ -100,12 +100,6 @@ fn build_bare_net_http(out_dir: &Path) -> PathBuf {
     binary
 }
 
-/// Median of `START_RUNS` cold starts, in milliseconds.
-fn milliseconds(start: impl Fn() -> f64) -> f64 {
-    let seconds: Vec<f64> = (0..START_RUNS).map(|_| start()).collect();
-    median(&seconds) * 1000.0
-}
-
 /// Every server must give the same answer, or the comparison measures different work.
 fn expect_hello(name: &str, address: &str) {
     let response =
@@ -116,22 +110,4 @@ fn expect_hello(name: &str, address: &str) {
         (200, BODY.to_string(), Some(CONTENT_TYPE)),
         "{name} does not answer GET / as go-http's HelloWorld does"
     );
-}
-
-/// `LOAD_RUNS` wrk runs per server, each after its own warm-up, taking the servers in turn
-/// (a, b, c, a, b, c, …) so that drift in the machine's speed hits all of them alike.
-fn interleaved_loads(servers: &[(&str, Server)]) -> Vec<Vec<Load>> {
-    let mut loads = vec![Vec::with_capacity(LOAD_RUNS); servers.len()];
-    for round in 1..=LOAD_RUNS {
-        for ((name, server), runs) in servers.iter().zip(&mut loads) {
-            eprintln!("[bench] wrk run {round}/{LOAD_RUNS}: {name}");
-            wrk::warm_up(&server.address);
-            runs.push(wrk::measure(&server.address));
-        }
-    }
-    loads
-}
-
-fn median_of(runs: &[Load], measure: impl Fn(&Load) -> f64) -> f64 {
-    median(&runs.iter().map(measure).collect::<Vec<_>>())
 }

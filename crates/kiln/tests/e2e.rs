@@ -11,6 +11,8 @@ mod errors;
 mod image_contents;
 #[path = "e2e/platform.rs"]
 mod platform;
+#[path = "e2e/python.rs"]
+mod python;
 #[path = "e2e/world.rs"]
 mod world;
 

@@ -10,10 +10,12 @@ pub(crate) mod server;
 pub(crate) mod world;
 pub(crate) mod wrk;
 
+use server::Server;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use world::{expect_success, kiln_build, world};
+use wrk::Load;
 
 /// Where kiln's Go buildpack puts the compiled app or function inside the image.
 const APP_BINARY: &str = "layers/kiln_go-function/app/bin/app";
@@ -55,4 +57,28 @@ pub(crate) fn median(values: &[f64]) -> f64 {
 #[allow(clippy::cast_precision_loss)] // sizes shown to one decimal place
 pub(crate) fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_000_000.0
+}
+
+/// Median of `runs` cold starts (`start` gives seconds), in milliseconds.
+pub(crate) fn median_milliseconds(runs: usize, start: impl Fn() -> f64) -> f64 {
+    let seconds: Vec<f64> = (0..runs).map(|_| start()).collect();
+    median(&seconds) * 1000.0
+}
+
+/// `runs` wrk runs per server, each after its own warm-up, taking the servers in turn
+/// (a, b, c, a, b, c, …) so that drift in the machine's speed hits all of them alike.
+pub(crate) fn interleaved_loads(servers: &[(&str, Server)], runs: usize) -> Vec<Vec<Load>> {
+    let mut loads = vec![Vec::with_capacity(runs); servers.len()];
+    for round in 1..=runs {
+        for ((name, server), loads) in servers.iter().zip(&mut loads) {
+            eprintln!("[bench] wrk run {round}/{runs}: {name}");
+            wrk::warm_up(&server.address);
+            loads.push(wrk::measure(&server.address));
+        }
+    }
+    loads
+}
+
+pub(crate) fn median_of(runs: &[Load], measure: impl Fn(&Load) -> f64) -> f64 {
+    median(&runs.iter().map(measure).collect::<Vec<_>>())
 }

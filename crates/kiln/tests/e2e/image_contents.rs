@@ -32,7 +32,7 @@ fn incompressible(len: usize) -> Vec<u8> {
 }
 
 /// Every path in the layers of `image` (pulled from the loopback registry with skopeo).
-fn image_paths(image: &str, scratch: &Path) -> Vec<String> {
+pub(crate) fn image_paths(image: &str, scratch: &Path) -> Vec<String> {
     let layout = scratch.join("image");
     run(Command::new("skopeo")
         .args(["--insecure-policy", "copy", "--src-tls-verify=false"])

@@ -392,10 +392,21 @@ struct ToolArchive {
 /// newest Go, so a buildpack that took another tool's entries would pick it.
 const NODE_VERSION: &str = "22.12.0";
 
+/// This machine's CPython builds (`$(pyenv root)/versions`) the Python mirror serves.
+pub(crate) const PYTHON_VERSIONS: [&str; 2] = ["3.12.1", "3.13.0"];
+
 impl ToolArchive {
-    /// Go first (the tampered and flaky inventories change its entry), then Node.js.
+    /// Go first (the tampered and flaky inventories change its entry), then Node.js, then
+    /// Python (two versions, so a build can ask for either) and uv.
     fn all(mirrors: &Path) -> Vec<Self> {
-        vec![Self::go(&mirrors.join("go")), Self::node(&mirrors.join("node"))]
+        let python = mirrors.join("python");
+        vec![
+            Self::go(&mirrors.join("go")),
+            Self::node(&mirrors.join("node")),
+            Self::python(&python, PYTHON_VERSIONS[0]),
+            Self::python(&python, PYTHON_VERSIONS[1]),
+            Self::uv(&mirrors.join("uv")),
+        ]
     }
 
     /// A go.dev-style archive (`go/` at the top) of this machine's Go.
@@ -437,6 +448,40 @@ impl ToolArchive {
                     .arg(top.file_name().expect("name")),
             );
         })
+    }
+
+    /// A python-build-standalone-style archive (`python/` at the top) of this machine's pyenv
+    /// CPython `version`, with the libraries it links (`scripts/python-mirror --pack`).
+    fn python(dir: &Path, version: &str) -> Self {
+        let prefix = PathBuf::from(stdout_of(Command::new("pyenv").arg("root"))).join("versions").join(version);
+        let file = format!("cpython-{version}-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz");
+        Self::made_once("python", version.to_string(), dir, file, |partial| {
+            run_checked(
+                Command::new(repo_root().join("scripts/python-mirror")).arg("--pack").arg(&prefix).arg(partial),
+            );
+        })
+    }
+
+    /// uv's wheel, the buildpack's inventory entry downloaded from PyPI once (PyPI is
+    /// reachable here; a loopback copy spares every build the download).
+    fn uv(dir: &Path) -> Self {
+        let inventory = include_str!("../../../../buildpacks/python-function/inventory.toml");
+        let entry = inventory.split("[[artifacts]]").find(|entry| entry.contains("name = \"uv\"")).expect("a uv entry");
+        let field = |name: &str| {
+            entry
+                .lines()
+                .find_map(|line| {
+                    line.strip_prefix(name)?.trim_start().strip_prefix('=')?.trim().strip_prefix('"')?.strip_suffix('"')
+                })
+                .expect("the uv entry has the field")
+        };
+        let (url, version, checksum) = (field("url"), field("version"), field("checksum"));
+        let file = url.rsplit('/').next().expect("a file name").to_string();
+        let archive = Self::made_once("uv", version.to_string(), dir, file, |partial| {
+            run_checked(Command::new("curl").args(["-fsSL", "--retry", "3", "-o"]).arg(partial).arg(url));
+        });
+        assert_eq!(archive.checksum, checksum, "the uv wheel from PyPI differs from the inventory");
+        archive
     }
 
     fn made_once(tool: &'static str, version: String, dir: &Path, file: String, make: impl FnOnce(&Path)) -> Self {
