@@ -1,15 +1,15 @@
 //! How the image starts: a function under kiln's framework or Google's, or an app by the start
 //! command it declares. An app's command is its Procfile's `web:` line, or, with
 //! `FUNC_APP_COMMAND` set, that entry of pyproject.toml's `[project.scripts]` (which wins when
-//! both exist). The run image has no shell: a command is split into words as a shell would
-//! (quotes group words), and `$PORT` or `${PORT}` is written as the launcher's `$(PORT)`, which
-//! it fills in from the environment.
+//! both exist). The run image has no shell, and the launcher does not expand variables in a
+//! process's arguments: a command is split into words as a shell would (quotes group words),
+//! and one that refers to variables (`--port $PORT`, `${PORT}`) is started through the image's
+//! Python, which expands them (`os.path.expandvars`) and then runs the command in its place.
 
 use crate::project::Project;
 use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_function::FunctionConfig;
 use libcnb::Env;
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// Names the `[project.scripts]` entry that starts an app.
@@ -83,10 +83,24 @@ pub(crate) fn app_start(project: &Project, platform_env: &Env) -> Result<Option<
     Ok(project.procfile_web.clone().map(AppStart::Procfile))
 }
 
+/// Python that replaces itself with the command in its arguments, variables expanded.
+const EXPAND_AND_EXEC: &str =
+    "import os, sys; command = [os.path.expandvars(word) for word in sys.argv[1:]]; os.execvp(command[0], command)";
+
 /// The app's process command.
 pub(crate) fn app_command(start: &AppStart, python: &Path) -> Result<Vec<String>, StartError> {
     match start {
-        AppStart::Procfile(line) => split_command(line).ok_or_else(|| StartError::InvalidProcfile(line.clone())),
+        AppStart::Procfile(line) => {
+            let words = split_command(line).ok_or_else(|| StartError::InvalidProcfile(line.clone()))?;
+            if words.iter().any(|word| word.contains('$')) {
+                let mut command =
+                    vec![python.to_string_lossy().into_owned(), "-c".to_string(), EXPAND_AND_EXEC.to_string()];
+                command.extend(words);
+                Ok(command)
+            } else {
+                Ok(words)
+            }
+        }
         AppStart::Script { name, entry } => {
             // `module:function`, or `module:object.method`; extras (`[cli]`) do not matter here.
             let entry_point = entry.split('[').next().unwrap_or(entry).trim();
@@ -145,12 +159,12 @@ pub(crate) fn function_command(
 }
 
 /// Splits `line` into words as a shell would for a simple command; None for an unterminated
-/// quote. Environment references become the launcher's `$(NAME)`.
+/// quote. Variable references stay as they are, for `EXPAND_AND_EXEC`.
 fn split_command(line: &str) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
     let mut quote = None;
-    let mut characters = line.chars().peekable();
+    let mut characters = line.chars();
     while let Some(character) = characters.next() {
         match (quote, character) {
             (None, c) if c.is_whitespace() => words.extend(word.take()),
@@ -162,30 +176,6 @@ fn split_command(line: &str) -> Option<Vec<String>> {
             (None | Some('"'), '\\') => {
                 if let Some(next) = characters.next() {
                     word.get_or_insert_with(String::new).push(next);
-                }
-            }
-            (None | Some('"'), '$') => {
-                let text = word.get_or_insert_with(String::new);
-                let braced = characters.peek() == Some(&'{');
-                if braced {
-                    characters.next();
-                }
-                let mut name = String::new();
-                while let Some(&next) = characters.peek() {
-                    if next.is_ascii_alphanumeric() || next == '_' {
-                        name.push(next);
-                        characters.next();
-                    } else {
-                        break;
-                    }
-                }
-                if braced && characters.next() != Some('}') {
-                    return None;
-                }
-                if name.is_empty() {
-                    text.push('$');
-                } else {
-                    let _ = write!(text, "$({name})");
                 }
             }
             (_, c) => word.get_or_insert_with(String::new).push(c),
@@ -217,20 +207,19 @@ mod tests {
     }
 
     #[test]
-    fn splits_procfile_commands_and_fills_in_the_port() {
+    fn splits_procfile_commands_and_expands_variables_through_python() {
         assert_eq!(
             split_command("gunicorn -b \"0.0.0.0:$PORT\" 'app:create_app()' --log-level=${LOG_LEVEL}").expect("valid"),
-            ["gunicorn", "-b", "0.0.0.0:$(PORT)", "app:create_app()", "--log-level=$(LOG_LEVEL)"]
+            ["gunicorn", "-b", "0.0.0.0:$PORT", "app:create_app()", "--log-level=${LOG_LEVEL}"]
         );
-        assert_eq!(
-            split_command("python -m http.server $PORT").expect("valid"),
-            ["python", "-m", "http.server", "$(PORT)"]
-        );
-        assert_eq!(
-            split_command("echo '$HOME' \"\" x"),
-            Some(vec!["echo".into(), "$HOME".into(), String::new(), "x".into()])
-        );
+        assert_eq!(split_command("echo \"\" x\\ y"), Some(vec!["echo".into(), String::new(), "x y".into()]));
         assert_eq!(split_command("echo 'open"), None);
+        let python = Path::new("/py/bin/python3");
+        let plain = app_command(&AppStart::Procfile("gunicorn app:app".into()), python).expect("valid");
+        assert_eq!(plain, ["gunicorn", "app:app"]);
+        let with_port = app_command(&AppStart::Procfile("python app.py --port $PORT".into()), python).expect("valid");
+        assert_eq!(with_port[..2], ["/py/bin/python3", "-c"]);
+        assert_eq!(with_port[3..], ["python", "app.py", "--port", "$PORT"]);
     }
 
     #[test]

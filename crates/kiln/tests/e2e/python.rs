@@ -79,7 +79,7 @@ fn python_app_starts_as_its_procfile_says() {
     let output = kiln_build(&w.cache_dir, &repo_root().join("test-fixtures/python-app"), &image, &w.inventory, &[]);
     expect_success(&output);
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(log.contains("The app starts with python app.py --port $(PORT)"), "{log}");
+    assert!(log.contains("python app.py --port ${PORT}"), "{log}");
     let mut app = RunningApp::start(&w.cache_dir, &image);
     assert_eq!(app.get_when_up("/").text(), "Hello from kiln python-app\n");
 }
