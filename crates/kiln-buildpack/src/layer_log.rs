@@ -3,7 +3,8 @@
 use libcnb::layer::{EmptyLayerCause, InvalidMetadataAction};
 
 /// Why a cached layer starts empty, for the build log.
-pub(crate) fn empty_cause(cause: &EmptyLayerCause<String, String>) -> String {
+#[must_use]
+pub fn empty_cause(cause: &EmptyLayerCause<String, String>) -> String {
     match cause {
         EmptyLayerCause::NewlyCreated => "nothing cached yet".to_string(),
         EmptyLayerCause::InvalidMetadataAction { cause } | EmptyLayerCause::RestoredLayerAction { cause } => {
@@ -13,7 +14,8 @@ pub(crate) fn empty_cause(cause: &EmptyLayerCause<String, String>) -> String {
 }
 
 /// A cached layer whose metadata another buildpack version wrote is replaced, and says so.
-pub(crate) fn replace_unreadable<M>() -> (InvalidMetadataAction<M>, String) {
+#[must_use]
+pub fn replace_unreadable<M>() -> (InvalidMetadataAction<M>, String) {
     (
         InvalidMetadataAction::DeleteLayer,
         "the cached layer was written by an incompatible buildpack version".to_string(),

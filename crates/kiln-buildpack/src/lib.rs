@@ -4,7 +4,8 @@
 //! - [`resolve_toolchain`]: the language's [`Requirement`] against the inventory (embedded or
 //!   `KILN_INVENTORY`), and the "unsupported version" message listing what there is;
 //! - [`handle_toolchain_layer`]: the verified toolchain, cached while version and checksum hold
-//!   ([`handle_component_toolchain_layer`] for one published as several archives);
+//!   ([`handle_component_toolchain_layer`] for one published as several archives,
+//!   [`handle_runtime_layer`] for one the image runs on, such as an interpreter);
 //! - [`handle_cache_layer`]: a cache kept while its inputs are unchanged, emptied when over
 //!   its size limit ([`CACHE_LIMIT_ENV`]);
 //! - [`stream_tool`] / [`run_streamed`]: a tool run with its output streamed, its failure a
@@ -37,6 +38,7 @@ pub use error::CoreError;
 pub use failure::print_libcnb_error;
 pub use keep_files::{keep_only, KeepError, KeepPatterns, KEEP_FILES_ENV};
 pub use launch::{default_port_env, web_process};
+pub use layer_log::{empty_cause, replace_unreadable};
 pub use tool::{run_streamed, shown_command, stream_tool, ToolError};
 pub use toolchain::{resolve, resolve_toolchain, ArchiveContents, Requirement, Toolchain, UnsupportedVersion};
-pub use toolchain_layer::{handle_component_toolchain_layer, handle_toolchain_layer};
+pub use toolchain_layer::{handle_component_toolchain_layer, handle_runtime_layer, handle_toolchain_layer};

@@ -61,7 +61,7 @@ fn reuse(title: &str, cached: &ToolchainMetadata, wanted: &ToolchainMetadata) ->
 /// Installs (or reuses) `toolchain` from `artifact` into the layer `layer_name`, in a directory
 /// named after the tool (`<layer>/go`). `env` gets that directory and returns the toolchain's
 /// environment (PATH and the like), which is written to the layer and returned for the rest of
-/// the build.
+/// the build. The layer is for the build only: the image does not get it.
 pub fn handle_toolchain_layer<B, V>(
     context: &BuildContext<B>,
     layer_name: LayerName,
@@ -74,9 +74,50 @@ where
     B::Error: From<CoreError>,
     V: fmt::Display,
 {
+    single_archive_layer(context, layer_name, toolchain, artifact, env, InImage::No)
+}
+
+/// As [`handle_toolchain_layer`], for a toolchain the app also runs on (an interpreter such as
+/// Python): the layer is in the image too, and `env`'s launch-scoped entries apply when the app
+/// runs.
+pub fn handle_runtime_layer<B, V>(
+    context: &BuildContext<B>,
+    layer_name: LayerName,
+    toolchain: &Toolchain,
+    artifact: &Artifact<V>,
+    env: impl FnOnce(&Path) -> LayerEnv,
+) -> libcnb::Result<LayerEnv, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+    V: fmt::Display,
+{
+    single_archive_layer(context, layer_name, toolchain, artifact, env, InImage::Yes)
+}
+
+/// Whether a toolchain layer is in the image as well as in the build.
+#[derive(Clone, Copy)]
+enum InImage {
+    No,
+    Yes,
+}
+
+fn single_archive_layer<B, V>(
+    context: &BuildContext<B>,
+    layer_name: LayerName,
+    toolchain: &Toolchain,
+    artifact: &Artifact<V>,
+    env: impl FnOnce(&Path) -> LayerEnv,
+    in_image: InImage,
+) -> libcnb::Result<LayerEnv, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+    V: fmt::Display,
+{
     let install = |home: &Path| install_artifact(artifact, home, toolchain.contents.keep);
     let wanted = metadata(toolchain, artifact, Vec::new());
-    handle_layer(context, layer_name, toolchain, &wanted, &artifact.url, install, env)
+    handle_layer(context, layer_name, toolchain, (&wanted, in_image), &artifact.url, install, env)
 }
 
 /// Like [`handle_toolchain_layer`], for a toolchain published as several archives that make
@@ -111,7 +152,7 @@ where
         }
         assemble(&parts, home).and_then(|()| std::fs::remove_dir_all(&unpacked)).map_err(filesystem)
     };
-    handle_layer(context, layer_name, toolchain, &wanted, &urls, install, env)
+    handle_layer(context, layer_name, toolchain, (&wanted, InImage::No), &urls, install, env)
 }
 
 fn metadata<V: fmt::Display>(
@@ -131,7 +172,7 @@ fn handle_layer<B>(
     context: &BuildContext<B>,
     layer_name: LayerName,
     toolchain: &Toolchain,
-    wanted: &ToolchainMetadata,
+    (wanted, in_image): (&ToolchainMetadata, InImage),
     source: &str,
     install: impl FnOnce(&Path) -> Result<(), kiln_download::DownloadError>,
     env: impl FnOnce(&Path) -> LayerEnv,
@@ -146,7 +187,7 @@ where
         CachedLayerDefinition {
             // Later buildpacks (and the tools they run) may use the toolchain too.
             build: true,
-            launch: false,
+            launch: matches!(in_image, InImage::Yes),
             invalid_metadata_action: &|_| replace_unreadable(),
             restored_layer_action: &|cached: &ToolchainMetadata, _| reuse(title, cached, wanted),
         },

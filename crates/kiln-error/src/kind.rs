@@ -28,8 +28,10 @@ pub enum ErrorKind {
     CompileError,
     /// The lockfile does not match the package manifest, so a clean install refuses it.
     LockfileOutOfSync,
-    /// A dependency could not be installed; the message names it.
+    /// A dependency could not be resolved or installed; the message names it.
     DependencyInstallFailed,
+    /// The code compiles but fails when the build loads it (a Python module that raises on import).
+    ImportFailed,
     /// No toolchain in the inventory satisfies what the source asks for.
     UnsupportedVersion,
     /// The inventory named by `KILN_INVENTORY` cannot be read or parsed.
@@ -107,6 +109,7 @@ impl ErrorKind {
         Self::CompileError,
         Self::LockfileOutOfSync,
         Self::DependencyInstallFailed,
+        Self::ImportFailed,
         Self::UnsupportedVersion,
         Self::InvalidInventory,
         Self::InvalidBuilder,
@@ -138,6 +141,7 @@ impl ErrorKind {
             | Self::CompileError
             | Self::LockfileOutOfSync
             | Self::DependencyInstallFailed
+            | Self::ImportFailed
             | Self::UnsupportedVersion
             | Self::InvalidInventory
             | Self::InvalidBuilder
@@ -171,6 +175,7 @@ impl ErrorKind {
             Self::CompileError => "CompileError",
             Self::LockfileOutOfSync => "LockfileOutOfSync",
             Self::DependencyInstallFailed => "DependencyInstallFailed",
+            Self::ImportFailed => "ImportFailed",
             Self::UnsupportedVersion => "UnsupportedVersion",
             Self::InvalidInventory => "InvalidInventory",
             Self::InvalidBuilder => "InvalidBuilder",

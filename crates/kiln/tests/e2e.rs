@@ -15,6 +15,8 @@ mod nodejs;
 mod pack;
 #[path = "e2e/platform.rs"]
 mod platform;
+#[path = "e2e/python.rs"]
+mod python;
 #[path = "e2e/rust.rs"]
 mod rust;
 #[path = "e2e/world.rs"]

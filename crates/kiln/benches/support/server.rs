@@ -48,11 +48,29 @@ impl Server {
         Self::start(command, port, Stop::Kill)
     }
 
-    /// The server process's resident set (`VmRSS`), in bytes.
+    /// Any server process (an interpreter and its arguments), told its port through `PORT`.
+    pub(crate) fn process(mut command: Command) -> Self {
+        let port = kiln_test_support::free_port();
+        command.env("PORT", port.to_string());
+        Self::start(command, port, Stop::Kill)
+    }
+
+    /// Resident memory of the server and its child processes (workers), in bytes.
     pub(crate) fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc status");
-        let kib = status.lines().find_map(|line| line.strip_prefix("VmRSS:")).expect("a VmRSS line");
-        kib.trim().trim_end_matches("kB").trim().parse::<u64>().expect("VmRSS in kB") * 1024
+        let mut pids = vec![self.child.id()];
+        let mut total = 0;
+        while let Some(pid) = pids.pop() {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let kib: u64 = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|value| value.split_whitespace().next()?.parse().ok())
+                .unwrap_or(0);
+            total += kib * 1024;
+            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+            pids.extend(children.split_whitespace().filter_map(|child| child.parse::<u32>().ok()));
+        }
+        total
     }
 
     fn start(mut command: Command, port: u16, stop: Stop) -> Self {

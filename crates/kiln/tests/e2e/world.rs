@@ -407,11 +407,21 @@ struct ToolArchive {
 /// it would be the newest Go, so a buildpack that took another tool's entries would pick it.
 const NODE_VERSION: &str = "24.22.3";
 
+/// This machine's CPython builds (`$(pyenv root)/versions`) the Python mirror serves.
+pub(crate) const PYTHON_VERSIONS: [&str; 2] = ["3.12.1", "3.13.0"];
+
 impl ToolArchive {
     /// Go first (the tampered and flaky inventories change its entry), then Node.js, then
-    /// Rust's components.
+    /// Python (two versions, so a build can ask for either) and uv, then Rust's components.
     fn all(mirrors: &Path) -> Vec<Self> {
-        let mut archives = vec![Self::go(&mirrors.join("go")), Self::node(&mirrors.join("node"))];
+        let python = mirrors.join("python");
+        let mut archives = vec![
+            Self::go(&mirrors.join("go")),
+            Self::node(&mirrors.join("node")),
+            Self::python(&python, PYTHON_VERSIONS[0]),
+            Self::python(&python, PYTHON_VERSIONS[1]),
+            Self::uv(&mirrors.join("uv")),
+        ];
         archives.extend(Self::rust(&mirrors.join("rust")));
         archives
     }
@@ -484,6 +494,33 @@ impl ToolArchive {
             );
             std::fs::rename(made, partial).expect("the archive moves into the mirror");
         })
+    }
+
+    /// A python-build-standalone-style archive (`python/` at the top) of this machine's pyenv
+    /// CPython `version`, with the libraries it links (`scripts/python-mirror --pack`).
+    fn python(dir: &Path, version: &str) -> Self {
+        let prefix = PathBuf::from(stdout_of(Command::new("pyenv").arg("root"))).join("versions").join(version);
+        let file = format!("cpython-{version}-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz");
+        Self::made_once("python", version.to_string(), dir, file, |partial| {
+            run_checked(
+                Command::new(repo_root().join("scripts/python-mirror")).arg("--pack").arg(&prefix).arg(partial),
+            );
+        })
+    }
+
+    /// uv's wheel, the buildpack's inventory entry downloaded from PyPI once (PyPI is
+    /// reachable here; a loopback copy spares every build the download).
+    fn uv(dir: &Path) -> Self {
+        let inventory = include_str!("../../../../buildpacks/python-function/inventory.toml");
+        let entry = inventory.split("[[artifacts]]").find(|entry| entry.contains("name = \"uv\"")).expect("a uv entry");
+        let field = |name: &str| field(entry, name).expect("the uv entry has the field");
+        let (url, version, checksum) = (field("url"), field("version"), field("checksum"));
+        let file = url.rsplit('/').next().expect("a file name").to_string();
+        let archive = Self::made_once("uv", version, dir, file, |partial| {
+            run_checked(Command::new("curl").args(["-fsSL", "--retry", "3", "-o"]).arg(partial).arg(&url));
+        });
+        assert_eq!(archive.checksum, checksum, "the uv wheel from PyPI differs from the inventory");
+        archive
     }
 
     fn made_once(tool: &str, version: String, dir: &Path, file: String, make: impl FnOnce(&Path)) -> Self {

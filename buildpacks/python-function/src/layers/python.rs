@@ -1,0 +1,33 @@
+//! CPython, downloaded from the inventory's URL, verified, cached between builds and in the
+//! image (the core's runtime layer), with its environment for the build and the app.
+
+use crate::errors::PythonFunctionError;
+use crate::layers::prepend_path;
+use crate::python_version::PythonVersion;
+use crate::toolchain::PYTHON;
+use crate::PythonFunctionBuildpack;
+use kiln_function::{DEFAULT_PORT, PORT_ENV};
+use kiln_inventory::Artifact;
+use libcnb::build::BuildContext;
+use libcnb::data::layer_name;
+use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use std::path::PathBuf;
+
+/// Installs (or reuses) CPython from `artifact`; returns its env and its `python3`.
+pub(crate) fn handle_python_layer(
+    context: &BuildContext<PythonFunctionBuildpack>,
+    artifact: &Artifact<PythonVersion>,
+) -> libcnb::Result<(LayerEnv, PathBuf), PythonFunctionError> {
+    let mut python = PathBuf::new();
+    let env = kiln_buildpack::handle_runtime_layer(context, layer_name!("python"), &PYTHON, artifact, |home| {
+        python = home.join("bin/python3");
+        prepend_path(LayerEnv::new(), "PATH", &home.join("bin"))
+            // Bytecode is compiled once, deterministically (see bytecode.rs); Python must not
+            // write its own, time-stamped, while the build imports modules, nor try in the
+            // read-only image.
+            .chainable_insert(Scope::All, ModificationBehavior::Override, "PYTHONDONTWRITEBYTECODE", "1")
+            .chainable_insert(Scope::Launch, ModificationBehavior::Override, "PYTHONUNBUFFERED", "1")
+            .chainable_insert(Scope::Launch, ModificationBehavior::Default, PORT_ENV, DEFAULT_PORT.to_string())
+    })?;
+    Ok((env, python))
+}

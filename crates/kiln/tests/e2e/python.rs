@@ -1,0 +1,117 @@
+//! kiln/python-function end to end: a function without requirements built from the Python
+//! mirror, run on kiln's run image (whose lack of `OpenSSL`, `SQLite` and friends the runtime must
+//! not notice), its image contents, and an unchanged rebuild. The function contract itself is
+//! checked for every Python contract fixture by `every_contract_fixture_passes_the_function_contract`.
+
+use crate::app::RunningApp;
+use crate::image_contents::image_paths;
+use crate::world::{expect_success, kiln_build, repo_root, world};
+use std::time::Instant;
+
+fn digest(output: &std::process::Output) -> String {
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    result["digest"].as_str().expect("a digest").to_string()
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
+fn python_function_runs_on_the_run_image_holds_no_installer_and_rebuilds_to_the_same_digest() {
+    let w = world();
+    let started = Instant::now();
+    let image = format!("{}/python/http:1", w.registry.address);
+    let source = repo_root().join("test-fixtures/python-http");
+    let first = kiln_build(&w.cache_dir, &source, &image, &w.inventory, &["FUNC_NAME=hello"]);
+    expect_success(&first);
+    let log = String::from_utf8_lossy(&first.stderr).into_owned();
+    // The mirror's newest Python, as nothing in the fixture asks for one.
+    assert!(log.contains("resolves to Python 3.13.0"), "{log}");
+
+    let mut app = RunningApp::start(&w.cache_dir, &image);
+    assert_eq!(app.get_when_up("/?name=kiln").text(), "Hello, kiln!\n");
+    let runtime = app.get_when_up("/runtime");
+    assert_eq!(
+        (runtime.status, runtime.text().as_str()),
+        (200, "ssl sqlite3 ctypes zlib lzma bz2 uuid: ok\n"),
+        "{}",
+        app.logs()
+    );
+    drop(app);
+
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let paths = image_paths(&image, scratch.path());
+    let layers = "layers/kiln_python-function";
+    assert!(
+        paths.iter().any(|path| path == &format!("{layers}/python/python/bin/python3.13")),
+        "no Python in the image"
+    );
+    assert!(
+        paths.iter().any(|path| path.starts_with(&format!("{layers}/framework/site-packages/granian/"))),
+        "no granian"
+    );
+    assert!(
+        paths.iter().any(|path| path == "workspace/__pycache__/main.cpython-313.pyc"),
+        "the source was not compiled"
+    );
+    for path in &paths {
+        assert!(
+            !(path.contains("/uv")
+                || path.contains("site-packages/pip")
+                || path.contains("ensurepip")
+                || path.ends_with("/bin/pip3")),
+            "the image holds an installer or a cache: {path}"
+        );
+    }
+
+    let second = kiln_build(&w.cache_dir, &source, &image, &w.inventory, &["FUNC_NAME=hello"]);
+    expect_success(&second);
+    let log = String::from_utf8_lossy(&second.stderr).into_owned();
+    assert!(log.contains("Reusing the Python toolchain: Python 3.13.0 is cached"), "{log}");
+    assert!(log.contains("Reusing kiln's framework"), "{log}");
+    assert_eq!(digest(&first), digest(&second), "an unchanged rebuild gave another image");
+    eprintln!("[e2e] python-http: built, served, inspected and rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
+fn python_app_starts_as_its_procfile_says() {
+    let w = world();
+    let image = format!("{}/python/app:1", w.registry.address);
+    let output = kiln_build(&w.cache_dir, &repo_root().join("test-fixtures/python-app"), &image, &w.inventory, &[]);
+    expect_success(&output);
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(log.contains("python app.py --port ${PORT}"), "{log}");
+    let mut app = RunningApp::start(&w.cache_dir, &image);
+    assert_eq!(app.get_when_up("/").text(), "Hello from kiln python-app\n");
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, PyPI; scripts/test runs it"]
+fn broken_python_sources_fail_with_their_kind_and_leave_no_tag() {
+    let w = world();
+    for (fixture_name, env, message, kind) in [
+        ("python-syntax-error", &["FUNC_NAME=hello"][..], "main.py:4", "CompileError"),
+        (
+            "python-func-missing",
+            &["FUNC_NAME=hello"],
+            "  farewell: async def farewell(request, polite=True)",
+            "FunctionNotFound",
+        ),
+        ("python-requirement-missing", &["FUNC_NAME=hello"], "kiln-no-such-package-for-tests", "DependencyInstallFailed"),
+        ("python-import-error", &["FUNC_NAME=hello"], "No module named 'kiln_module_nobody_installed'", "ImportFailed"),
+        ("python-version-unknown", &["FUNC_NAME=hello"], "Supported versions: 3.13.0, 3.12.1", "UnsupportedVersion"),
+        ("python-http", &[], "set FUNC_NAME", "NoBuildpackDetected"),
+    ] {
+        let repository = format!("broken/{fixture_name}");
+        let image = format!("{}/{repository}:1", w.registry.address);
+        let source = repo_root().join("test-fixtures").join(fixture_name);
+        let output = kiln_build(&w.cache_dir, &source, &image, &w.inventory, env);
+        assert!(!output.status.success(), "{fixture_name} built");
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a --json error");
+        let error = &document["error"];
+        assert_eq!(error["kind"], kind, "{fixture_name}: {error}");
+        let text = error.to_string().replace("\\n", "\n").replace("\\\"", "\"");
+        assert!(text.contains(message), "{fixture_name}: no `{message}` in the error:\n{text}");
+        assert_eq!(output.status.code(), Some(2), "{fixture_name}: the source's problem exits 2");
+        assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
+    }
+}
