@@ -15,9 +15,9 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 use support::server::Server;
+use support::side_by_side::{interleaved_loads, median_of, milliseconds, LOAD_RUNS, START_RUNS};
 use support::world::{repo_root, world};
 use support::wrk;
-use support::side_by_side::{interleaved_loads, median_of, milliseconds, LOAD_RUNS, START_RUNS};
 use support::{mb, timed_build, unpack_size, unpacked_dir};
 
 const LAYERS: &str = "layers/kiln_python-function";

@@ -96,7 +96,12 @@ fn broken_python_sources_fail_with_their_kind_and_leave_no_tag() {
             "  farewell: async def farewell(request, polite=True)",
             "FunctionNotFound",
         ),
-        ("python-requirement-missing", &["FUNC_NAME=hello"], "kiln-no-such-package-for-tests", "DependencyInstallFailed"),
+        (
+            "python-requirement-missing",
+            &["FUNC_NAME=hello"],
+            "kiln-no-such-package-for-tests",
+            "DependencyInstallFailed",
+        ),
         ("python-import-error", &["FUNC_NAME=hello"], "No module named 'kiln_module_nobody_installed'", "ImportFailed"),
         ("python-version-unknown", &["FUNC_NAME=hello"], "Supported versions: 3.13.0, 3.12.1", "UnsupportedVersion"),
         ("python-http", &[], "set FUNC_NAME", "NoBuildpackDetected"),
