@@ -98,7 +98,7 @@ impl ErrorClass {
 
 impl ErrorKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::InvalidArgument,
         Self::InvalidSource,
         Self::NoBuildpackDetected,
