@@ -32,6 +32,7 @@ use crate::layers::module_cache::handle_module_cache_layer;
 use crate::main_package::{main_package, write_main_package};
 use crate::package_info::describe_package;
 use crate::toolchain::{Requirement, GO};
+use kiln_buildpack::{detection_failed, function_config};
 use kiln_buildpack::{keep_only, print, print_libcnb_error, resolve_toolchain, CacheLimit, CoreError, KeepPatterns};
 use kiln_function::{check_function_name, FunctionConfig};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
@@ -53,13 +54,14 @@ impl Buildpack for GoFunctionBuildpack {
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
         // The function settings are only this buildpack's business in a Go module.
-        let function = if has_go_mod(&context.app_dir) { function_config(context.platform.env())? } else { None };
+        let function = if has_go_mod(&context.app_dir) {
+            function_config(context.platform.env()).map_err(GoFunctionError::FunctionConfig)?
+        } else {
+            None
+        };
         match detect(&context.app_dir, function.is_some()).map_err(GoFunctionError::Detect)? {
             Detection::App | Detection::Function => DetectResultBuilder::pass().build(),
-            Detection::Fail(reason) => {
-                println!("kiln/go-function looks for {DETECTS}.\n{reason}");
-                DetectResultBuilder::fail().build()
-            }
+            Detection::Fail(reason) => detection_failed(&context.buildpack_descriptor.buildpack.id, DETECTS, reason),
         }
     }
 
@@ -68,7 +70,7 @@ impl Buildpack for GoFunctionBuildpack {
         let platform_env = context.platform.env();
         // Settings are checked before anything is downloaded or compiled.
         let go_mod = GoMod::read(&context.app_dir).map_err(GoFunctionError::GoMod)?;
-        let function = function_config(platform_env)?;
+        let function = function_config(platform_env).map_err(GoFunctionError::FunctionConfig)?;
         let keep =
             KeepPatterns::from_env(platform_env).map_err(|error| GoFunctionError::from(CoreError::from(error)))?;
         let cache_limit = CacheLimit::from_env(platform_env).map_err(GoFunctionError::from)?;
@@ -111,11 +113,6 @@ impl Buildpack for GoFunctionBuildpack {
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
         print_libcnb_error(error, GoFunctionError::message);
     }
-}
-
-/// The function build the platform env asks for (`FUNC_NAME` and friends), if any.
-fn function_config(platform_env: &Env) -> Result<Option<FunctionConfig>, GoFunctionError> {
-    FunctionConfig::from_env(|name| platform_env.get_string_lossy(name)).map_err(GoFunctionError::FunctionConfig)
 }
 
 /// Checks the function `config` names and writes the `main` package that serves it into

@@ -26,6 +26,7 @@ use crate::layers::npm_cache::handle_npm_cache_layer;
 use crate::package_json::{PackageJson, GOOGLE_FRAMEWORK};
 use crate::syntax::check_syntax;
 use crate::toolchain::{Requirement, NODE};
+use kiln_buildpack::{detection_failed, function_config};
 use kiln_buildpack::{print, print_libcnb_error, resolve_toolchain, web_process, CacheLimit};
 use kiln_function::{check_function_name, FunctionConfig};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
@@ -53,13 +54,14 @@ impl Buildpack for NodeFunctionBuildpack {
 
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
         // The function settings are only this buildpack's business in a Node.js source.
-        let function = if is_node_source(&context.app_dir) { function_config(context.platform.env())? } else { None };
+        let function = if is_node_source(&context.app_dir) {
+            function_config(context.platform.env()).map_err(NodeFunctionError::FunctionConfig)?
+        } else {
+            None
+        };
         match detect(&context.app_dir, function.is_some()) {
             Detection::App | Detection::Function => DetectResultBuilder::pass().build(),
-            Detection::Fail(reason) => {
-                println!("kiln/nodejs-function looks for {DETECTS}.\n{reason}");
-                DetectResultBuilder::fail().build()
-            }
+            Detection::Fail(reason) => detection_failed(&context.buildpack_descriptor.buildpack.id, DETECTS, reason),
         }
     }
 
@@ -69,7 +71,7 @@ impl Buildpack for NodeFunctionBuildpack {
         let app_dir = context.app_dir.clone();
         // Settings are checked before anything is downloaded or installed.
         let package = PackageJson::read(&app_dir).map_err(NodeFunctionError::PackageJson)?;
-        let function = function_config(platform_env)?;
+        let function = function_config(platform_env).map_err(NodeFunctionError::FunctionConfig)?;
         if let Some(config) = &function {
             check_function_name(&config.target, &JS_IDENTIFIER).map_err(NodeFunctionError::FunctionName)?;
         }
@@ -141,11 +143,6 @@ impl Buildpack for NodeFunctionBuildpack {
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
         print_libcnb_error(error, NodeFunctionError::message);
     }
-}
-
-/// The function build the platform env asks for (`FUNC_NAME` and friends), if any.
-fn function_config(platform_env: &Env) -> Result<Option<FunctionConfig>, NodeFunctionError> {
-    FunctionConfig::from_env(|name| platform_env.get_string_lossy(name)).map_err(NodeFunctionError::FunctionConfig)
 }
 
 /// The scripts that make the build: `GOOGLE_NODE_RUN_SCRIPTS`, else `gcp-build`, else `build`.

@@ -31,6 +31,7 @@ use crate::packages::uv_env;
 use crate::project::Project;
 use crate::start::{app_command, app_start, function_command, Framework, StartError};
 use crate::toolchain::{PYTHON, UV};
+use kiln_buildpack::{detection_failed, function_config};
 use kiln_buildpack::{print, print_libcnb_error, resolve_toolchain, CacheLimit};
 use kiln_function::{check_function_name, FunctionConfig};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
@@ -54,10 +55,7 @@ impl Buildpack for PythonFunctionBuildpack {
         let function_requested = function_config(env).map_or(true, |config| config.is_some());
         match detect(&context.app_dir, function_requested, app_command_set(env)) {
             Detection::Pass => DetectResultBuilder::pass().build(),
-            Detection::Fail(reason) => {
-                println!("kiln/python-function looks for {DETECTS}.\n{reason}");
-                DetectResultBuilder::fail().build()
-            }
+            Detection::Fail(reason) => detection_failed(&context.buildpack_descriptor.buildpack.id, DETECTS, reason),
         }
     }
 
@@ -67,7 +65,7 @@ impl Buildpack for PythonFunctionBuildpack {
         // Settings are checked before anything is downloaded.
         let project = Project::read(&context.app_dir).map_err(PythonFunctionError::Project)?;
         let cache_limit = CacheLimit::from_env(platform_env).map_err(PythonFunctionError::from)?;
-        let start = match function_config(platform_env)? {
+        let start = match function_config(platform_env).map_err(PythonFunctionError::FunctionConfig)? {
             Some(config) => {
                 check_function_name(&config.target, &PYTHON_IDENTIFIER).map_err(PythonFunctionError::FunctionName)?;
                 let framework = if project.uses_functions_framework { Framework::Google } else { Framework::Kiln };
@@ -175,11 +173,6 @@ fn compile_app(
 ) -> Result<(), PythonFunctionError> {
     print::sub_bullet("Compiling the source to bytecode (unchecked-hash .pyc, reproducible)");
     compile(env, python, &context.app_dir, &context.app_dir).map_err(PythonFunctionError::Bytecode)
-}
-
-/// The function build the platform env asks for (`FUNC_NAME` and friends), if any.
-fn function_config(platform_env: &Env) -> Result<Option<FunctionConfig>, PythonFunctionError> {
-    FunctionConfig::from_env(|name| platform_env.get_string_lossy(name)).map_err(PythonFunctionError::FunctionConfig)
 }
 
 /// uv's version is the buildpack's choice, not the source's: the inventory's newest.

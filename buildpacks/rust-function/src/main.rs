@@ -24,6 +24,7 @@ use crate::layers::rust_toolchain::handle_rust_toolchain_layer;
 use crate::layers::target_dir::handle_target_dir_layer;
 use crate::package::{Metadata, FUNC_BIN_ENV};
 use crate::toolchain::{Requirement, RUST};
+use kiln_buildpack::{detection_failed, function_config};
 use kiln_buildpack::{keep_only, print, print_libcnb_error, resolve_toolchain, CacheLimit, CoreError, KeepPatterns};
 use kiln_function::{check_function_name, FunctionConfig, SignatureType};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
@@ -44,14 +45,11 @@ impl Buildpack for RustFunctionBuildpack {
     fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
         // The function settings are only this buildpack's business in a Cargo package.
         if has_cargo_toml(&context.app_dir) {
-            function_config(context.platform.env())?;
+            function_config(context.platform.env()).map_err(RustFunctionError::FunctionConfig)?;
         }
         match detect(&context.app_dir).map_err(RustFunctionError::Detect)? {
             Detection::Pass => DetectResultBuilder::pass().build(),
-            Detection::Fail(reason) => {
-                println!("kiln/rust-function looks for {DETECTS}.\n{reason}");
-                DetectResultBuilder::fail().build()
-            }
+            Detection::Fail(reason) => detection_failed(&context.buildpack_descriptor.buildpack.id, DETECTS, reason),
         }
     }
 
@@ -60,7 +58,7 @@ impl Buildpack for RustFunctionBuildpack {
         let platform_env = context.platform.env();
         // Settings are checked before anything is downloaded or compiled.
         let cargo_toml = read_cargo_toml(&context.app_dir)?;
-        let function = function_config(platform_env)?;
+        let function = function_config(platform_env).map_err(RustFunctionError::FunctionConfig)?;
         if let Some(config) = &function {
             check_function_name(&config.target, &RUST_IDENTIFIER).map_err(RustFunctionError::FunctionName)?;
         }
@@ -103,11 +101,6 @@ impl Buildpack for RustFunctionBuildpack {
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
         print_libcnb_error(error, RustFunctionError::message);
     }
-}
-
-/// The function build the platform env asks for (`FUNC_NAME` and friends), if any.
-fn function_config(platform_env: &Env) -> Result<Option<FunctionConfig>, RustFunctionError> {
-    FunctionConfig::from_env(|name| platform_env.get_string_lossy(name)).map_err(RustFunctionError::FunctionConfig)
 }
 
 fn read_cargo_toml(app_dir: &Path) -> Result<toml::Table, RustFunctionError> {

@@ -12,6 +12,8 @@
 //!   [`ToolError`] the buildpack maps to a message;
 //! - [`keep_only`]: what a compiled language's image keeps of the source ([`KEEP_FILES_ENV`]);
 //! - [`web_process`] and [`default_port_env`]: the image's default process, and its `PORT`;
+//! - [`function_config`] and [`detection_failed`]: the function contract's settings, and why
+//!   detection failed, read and said alike by every buildpack;
 //! - [`CoreError`] and [`print_libcnb_error`]: failures in kiln's error contract.
 //!
 //! All output goes through [`print`] (`bullet_stream`), the one logging style of kiln's
@@ -19,6 +21,7 @@
 
 mod cache_layer;
 mod cache_size;
+mod contract;
 mod download;
 mod error;
 mod failure;
@@ -34,6 +37,7 @@ pub use bullet_stream::global::print;
 pub use bullet_stream::style;
 pub use cache_layer::{handle_cache_layer, CacheLayer};
 pub use cache_size::{CacheLimit, CACHE_LIMIT_ENV, DEFAULT_CACHE_LIMIT_MIB};
+pub use contract::{detection_failed, function_config};
 pub use error::CoreError;
 pub use failure::print_libcnb_error;
 pub use keep_files::{keep_only, KeepError, KeepPatterns, KEEP_FILES_ENV};
