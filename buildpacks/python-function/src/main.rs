@@ -35,8 +35,6 @@ use kiln_buildpack::{detection_failed, function_config};
 use kiln_buildpack::{print, print_libcnb_error, resolve_toolchain, CacheLimit};
 use kiln_function::{check_function_name, FunctionConfig};
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
-use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
-use libcnb::data::process_type;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::layer_env::{LayerEnv, Scope};
@@ -136,18 +134,7 @@ impl Buildpack for PythonFunctionBuildpack {
         };
         print::all_done(&Some(started));
 
-        BuildResultBuilder::new()
-            .launch(
-                LaunchBuilder::new()
-                    .process(
-                        ProcessBuilder::new(process_type!("web"), process)
-                            .default(true)
-                            .working_directory(WorkingDirectory::App)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build()
+        BuildResultBuilder::new().launch(kiln_buildpack::web_process(process)).build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {

@@ -9,7 +9,7 @@ use kiln_buildpack::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
-use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use libcnb::layer_env::{ModificationBehavior, Scope};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -28,15 +28,11 @@ pub(crate) fn handle_node_runtime_layer(
     std::fs::hard_link(&source, &binary)
         .or_else(|_| std::fs::copy(&source, &binary).map(drop))
         .map_err(NodeFunctionError::Layer)?;
-    layer.write_env(
-        LayerEnv::new()
-            .chainable_insert(Scope::Launch, ModificationBehavior::Default, "NODE_ENV", "production")
-            .chainable_insert(
-                Scope::Launch,
-                ModificationBehavior::Default,
-                kiln_function::PORT_ENV,
-                kiln_function::DEFAULT_PORT.to_string(),
-            ),
-    )?;
+    layer.write_env(kiln_buildpack::default_port_env().chainable_insert(
+        Scope::Launch,
+        ModificationBehavior::Default,
+        "NODE_ENV",
+        "production",
+    ))?;
     Ok(binary)
 }

@@ -6,7 +6,6 @@ use crate::layers::prepend_path;
 use crate::python_version::PythonVersion;
 use crate::toolchain::PYTHON;
 use crate::PythonFunctionBuildpack;
-use kiln_function::{DEFAULT_PORT, PORT_ENV};
 use kiln_inventory::Artifact;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
@@ -21,13 +20,12 @@ pub(crate) fn handle_python_layer(
     let mut python = PathBuf::new();
     let env = kiln_buildpack::handle_runtime_layer(context, layer_name!("python"), &PYTHON, artifact, |home| {
         python = home.join("bin/python3");
-        prepend_path(LayerEnv::new(), "PATH", &home.join("bin"))
+        prepend_path(kiln_buildpack::default_port_env(), "PATH", &home.join("bin"))
             // Bytecode is compiled once, deterministically (see bytecode.rs); Python must not
             // write its own, time-stamped, while the build imports modules, nor try in the
             // read-only image.
             .chainable_insert(Scope::All, ModificationBehavior::Override, "PYTHONDONTWRITEBYTECODE", "1")
             .chainable_insert(Scope::Launch, ModificationBehavior::Override, "PYTHONUNBUFFERED", "1")
-            .chainable_insert(Scope::Launch, ModificationBehavior::Default, PORT_ENV, DEFAULT_PORT.to_string())
     })?;
     Ok((env, python))
 }
