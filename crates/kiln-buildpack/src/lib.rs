@@ -45,4 +45,6 @@ pub use launch::{default_port_env, web_process};
 pub use layer_log::{empty_cause, replace_unreadable};
 pub use tool::{run_streamed, shown_command, stream_tool, ToolError};
 pub use toolchain::{resolve, resolve_toolchain, ArchiveContents, Requirement, Toolchain, UnsupportedVersion};
-pub use toolchain_layer::{handle_component_toolchain_layer, handle_runtime_layer, handle_toolchain_layer};
+pub use toolchain_layer::{
+    handle_component_toolchain_layer, handle_runtime_layer, handle_toolchain_layer, InstalledToolchain,
+};

@@ -58,6 +58,13 @@ fn reuse(title: &str, cached: &ToolchainMetadata, wanted: &ToolchainMetadata) ->
     (RestoredLayerAction::DeleteLayer, cause)
 }
 
+/// A toolchain layer, installed or reused: its environment (which the layer also holds) and
+/// the directory the toolchain is in (`<layer>/go`).
+pub struct InstalledToolchain {
+    pub env: LayerEnv,
+    pub home: PathBuf,
+}
+
 /// Installs (or reuses) `toolchain` from `artifact` into the layer `layer_name`, in a directory
 /// named after the tool (`<layer>/go`). `env` gets that directory and returns the toolchain's
 /// environment (PATH and the like), which is written to the layer and returned for the rest of
@@ -68,7 +75,7 @@ pub fn handle_toolchain_layer<B, V>(
     toolchain: &Toolchain,
     artifact: &Artifact<V>,
     env: impl FnOnce(&Path) -> LayerEnv,
-) -> libcnb::Result<LayerEnv, B::Error>
+) -> libcnb::Result<InstalledToolchain, B::Error>
 where
     B: Buildpack,
     B::Error: From<CoreError>,
@@ -86,7 +93,7 @@ pub fn handle_runtime_layer<B, V>(
     toolchain: &Toolchain,
     artifact: &Artifact<V>,
     env: impl FnOnce(&Path) -> LayerEnv,
-) -> libcnb::Result<LayerEnv, B::Error>
+) -> libcnb::Result<InstalledToolchain, B::Error>
 where
     B: Buildpack,
     B::Error: From<CoreError>,
@@ -109,7 +116,7 @@ fn single_archive_layer<B, V>(
     artifact: &Artifact<V>,
     env: impl FnOnce(&Path) -> LayerEnv,
     in_image: InImage,
-) -> libcnb::Result<LayerEnv, B::Error>
+) -> libcnb::Result<InstalledToolchain, B::Error>
 where
     B: Buildpack,
     B::Error: From<CoreError>,
@@ -133,7 +140,7 @@ pub fn handle_component_toolchain_layer<B, V>(
     (main, further): (&Artifact<V>, &[Artifact<V>]),
     assemble: fn(&[PathBuf], &Path) -> std::io::Result<()>,
     env: impl FnOnce(&Path) -> LayerEnv,
-) -> libcnb::Result<LayerEnv, B::Error>
+) -> libcnb::Result<InstalledToolchain, B::Error>
 where
     B: Buildpack,
     B::Error: From<CoreError>,
@@ -176,7 +183,7 @@ fn handle_layer<B>(
     source: &str,
     install: impl FnOnce(&Path) -> Result<(), kiln_download::DownloadError>,
     env: impl FnOnce(&Path) -> LayerEnv,
-) -> libcnb::Result<LayerEnv, B::Error>
+) -> libcnb::Result<InstalledToolchain, B::Error>
 where
     B: Buildpack,
     B::Error: From<CoreError>,
@@ -207,7 +214,7 @@ where
     }
     let env = env(&home);
     layer.write_env(&env)?;
-    Ok(env)
+    Ok(InstalledToolchain { env, home })
 }
 
 #[cfg(test)]

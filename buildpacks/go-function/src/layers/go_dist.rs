@@ -22,4 +22,5 @@ pub(crate) fn handle_go_dist_layer(
             // Never let `go` fetch another toolchain: the inventory decides which Go builds.
             .chainable_insert(Scope::Build, ModificationBehavior::Override, "GOTOOLCHAIN", "local")
     })
+    .map(|installed| installed.env)
 }

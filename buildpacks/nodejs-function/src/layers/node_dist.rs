@@ -18,15 +18,13 @@ pub(crate) fn handle_node_dist_layer(
     context: &BuildContext<NodeFunctionBuildpack>,
     artifact: &Artifact<NodeVersion>,
 ) -> libcnb::Result<(LayerEnv, PathBuf), NodeFunctionError> {
-    let mut home = PathBuf::new();
-    let env =
+    let installed =
         kiln_buildpack::handle_toolchain_layer(context, layer_name!("node_dist"), &NODE, artifact, |node_home| {
-            home = node_home.to_path_buf();
             LayerEnv::new()
                 .chainable_insert(Scope::Build, ModificationBehavior::Prepend, "PATH", node_home.join("bin"))
                 .chainable_insert(Scope::Build, ModificationBehavior::Delimiter, "PATH", ":")
                 // node-gyp compiles addons against these headers instead of downloading them.
                 .chainable_insert(Scope::Build, ModificationBehavior::Override, "npm_config_nodedir", node_home)
         })?;
-    Ok((env, home))
+    Ok((installed.env, installed.home))
 }

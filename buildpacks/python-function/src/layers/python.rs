@@ -17,9 +17,7 @@ pub(crate) fn handle_python_layer(
     context: &BuildContext<PythonFunctionBuildpack>,
     artifact: &Artifact<PythonVersion>,
 ) -> libcnb::Result<(LayerEnv, PathBuf), PythonFunctionError> {
-    let mut python = PathBuf::new();
-    let env = kiln_buildpack::handle_runtime_layer(context, layer_name!("python"), &PYTHON, artifact, |home| {
-        python = home.join("bin/python3");
+    let installed = kiln_buildpack::handle_runtime_layer(context, layer_name!("python"), &PYTHON, artifact, |home| {
         prepend_path(kiln_buildpack::default_port_env(), "PATH", &home.join("bin"))
             // Bytecode is compiled once, deterministically (see bytecode.rs); Python must not
             // write its own, time-stamped, while the build imports modules, nor try in the
@@ -27,5 +25,6 @@ pub(crate) fn handle_python_layer(
             .chainable_insert(Scope::All, ModificationBehavior::Override, "PYTHONDONTWRITEBYTECODE", "1")
             .chainable_insert(Scope::Launch, ModificationBehavior::Override, "PYTHONUNBUFFERED", "1")
     })?;
-    Ok((env, python))
+    let python = installed.home.join("bin/python3");
+    Ok((installed.env, python))
 }

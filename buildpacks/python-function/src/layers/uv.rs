@@ -20,11 +20,8 @@ pub(crate) fn handle_uv_layer(
     context: &BuildContext<PythonFunctionBuildpack>,
     artifact: &Artifact<String>,
 ) -> libcnb::Result<PathBuf, PythonFunctionError> {
-    let mut wheel = PathBuf::new();
-    kiln_buildpack::handle_toolchain_layer(context, layer_name!("uv"), &UV, artifact, |home| {
-        wheel = home.to_path_buf();
-        LayerEnv::new()
-    })?;
+    let wheel =
+        kiln_buildpack::handle_toolchain_layer(context, layer_name!("uv"), &UV, artifact, |_| LayerEnv::new())?.home;
     let binary = wheel.with_file_name("bin").join("uv");
     if !binary.is_file() {
         extract_program(&wheel, UV_IN_WHEEL, &binary).map_err(PythonFunctionError::Layer)?;

@@ -30,4 +30,5 @@ pub(crate) fn handle_rust_toolchain_layer(
                 .chainable_insert(Scope::Build, ModificationBehavior::Delimiter, "PATH", ":")
         },
     )
+    .map(|installed| installed.env)
 }
