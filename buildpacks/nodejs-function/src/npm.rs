@@ -2,10 +2,8 @@
 //! build log as it runs and is also kept, so that a failure can name its cause (a lockfile out
 //! of sync, the dependency that failed).
 
-use kiln_buildpack::{print, run_streamed, shown_command, style, ToolError};
-use std::io::{self, Write};
+use kiln_buildpack::ToolError;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum NpmError {
@@ -30,37 +28,12 @@ fn install_failure(package: Option<&str>, summary: &str) -> String {
     }
 }
 
-/// A writer that passes everything on and keeps a copy.
-struct Tee<W> {
-    inner: W,
-    copy: Arc<Mutex<Vec<u8>>>,
-}
-
-impl<W: Write> Write for Tee<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        self.copy.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(&buf[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Runs an npm install command with its output in the log; a failure says what went wrong.
 pub(crate) fn install(command: &mut Command) -> Result<(), NpmError> {
-    let copy = Arc::new(Mutex::new(Vec::new()));
-    let announcement = format!("Running {}", style::command(shown_command(command)));
-    let result = print::sub_stream_with(announcement, |stdout, stderr| {
-        run_streamed(command, Tee { inner: stdout, copy: copy.clone() }, Tee { inner: stderr, copy: copy.clone() })
-    });
-    let output = String::from_utf8_lossy(&copy.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned();
-    match result {
-        Ok(()) => Ok(()),
-        Err(error @ ToolError::Spawn { .. }) => Err(NpmError::Tool(error)),
-        Err(ToolError::Failed { .. }) => Err(classify(&output)),
-    }
+    kiln_buildpack::run_captured(command).map_err(|failure| match failure.error {
+        error @ ToolError::Spawn { .. } => NpmError::Tool(error),
+        ToolError::Failed { .. } => classify(&failure.output),
+    })
 }
 
 /// Runs a package.json script (a build step) with its output in the log.

@@ -4,8 +4,9 @@
 //! without reading the source again: the same source gives the same bytes, and digests stay
 //! reproducible.
 
-use crate::captured::{last_lines, run_captured, CapturedFailure};
+use crate::captured::last_lines;
 use kiln_buildpack::print;
+use kiln_buildpack::{run_captured, CapturedFailure};
 use kiln_error::{ErrorKind, ErrorMessage};
 use libcnb::Env;
 use std::path::Path;
@@ -64,7 +65,7 @@ pub(crate) fn compile(env: &Env, python: &Path, dir: &Path, app_dir: &Path) -> R
         .envs(env);
     let is_app = dir == app_dir;
     match run_captured(&mut command) {
-        Ok(_) => Ok(()),
+        Ok(()) => Ok(()),
         Err(failure) if is_app => {
             Err(Box::new(BytecodeError { failure, app_dir: app_dir.to_string_lossy().into_owned() }))
         }

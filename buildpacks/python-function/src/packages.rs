@@ -1,8 +1,9 @@
 //! Installing the source's dependencies with uv: what uv is told (the indexes the user names,
 //! the host's CA bundle, the caches), and its failure as a message that names what failed.
 
-use crate::captured::{last_lines, run_captured, CapturedFailure};
+use crate::captured::last_lines;
 use crate::project::Dependencies;
+use kiln_buildpack::{run_captured, CapturedFailure};
 use kiln_error::{ErrorKind, ErrorMessage};
 use libcnb::Env;
 use sha2::{Digest, Sha256};
@@ -135,7 +136,7 @@ pub(crate) fn install(
     let run = |args: &[&std::ffi::OsStr]| {
         let mut command = Command::new(uv);
         command.args(args).current_dir(app_dir).env_clear().envs(env);
-        run_captured(&mut command).map(drop)
+        run_captured(&mut command)
     };
     let pip_install = |requirements: &Path, exact: bool| {
         let mut args: Vec<&std::ffi::OsStr> =

@@ -6,6 +6,7 @@ use crate::style;
 use kiln_error::{ErrorKind, ErrorMessage};
 use std::io::{self, Write};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
@@ -84,6 +85,43 @@ pub fn stream_tool(command: &mut Command) -> Result<(), ToolError> {
     print::sub_stream_with(announcement, |stdout, stderr| run_streamed(command, stdout, stderr))
 }
 
+/// A tool that failed, with everything it printed.
+#[derive(Debug)]
+pub struct CapturedFailure {
+    pub error: ToolError,
+    pub output: String,
+}
+
+/// As [`stream_tool`], also keeping the output, so that a failure's message can quote the
+/// lines that explain it (the requirement uv could not find, the dependency npm could not
+/// install).
+pub fn run_captured(command: &mut Command) -> Result<(), CapturedFailure> {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let announcement = format!("Running {}", style::command(shown_command(command)));
+    let result = print::sub_stream_with(announcement, |stdout, stderr| {
+        run_streamed(command, Keeping(stdout, Arc::clone(&kept)), Keeping(stderr, Arc::clone(&kept)))
+    });
+    result.map_err(|error| {
+        let output = kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        CapturedFailure { error, output: String::from_utf8_lossy(&output).into_owned() }
+    })
+}
+
+/// A writer that passes everything on and keeps a copy.
+struct Keeping<W>(W, Arc<Mutex<Vec<u8>>>);
+
+impl<W: Write> Write for Keeping<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.write_all(bytes)?;
+        self.1.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +152,15 @@ mod tests {
         let message = error.message(ErrorKind::CompileError, "unused", "unused");
         assert_eq!(message.kind, ErrorKind::CacheFailed);
         assert!(message.advice.contains("clear the build cache"), "{}", message.advice);
+    }
+
+    #[test]
+    fn a_captured_failure_keeps_both_outputs() {
+        run_captured(&mut shell("echo fine")).expect("succeeds");
+        let failure =
+            run_captured(&mut shell("echo resolving; echo 'no such package: x' >&2; exit 1")).expect_err("fails");
+        assert!(matches!(failure.error, ToolError::Failed { .. }), "{failure:?}");
+        assert!(failure.output.contains("resolving") && failure.output.contains("no such package: x"), "{failure:?}");
     }
 
     #[test]
