@@ -16,21 +16,20 @@ pub(crate) struct CargoPaths {
     pub(crate) server: PathBuf,
 }
 
-/// Settings the buildpack owns: where the caches are.
-const OWNED: [&str; 3] = ["CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"];
-
 /// Settings a user may give with `kiln build --env` besides `CARGO_*` (cargo's own
-/// configuration variables, registry settings and `CARGO_HTTP_CAINFO` among them).
-const USER_SETTINGS: [&str; 4] = ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "SSL_CERT_FILE", "RUSTC_WRAPPER"];
+/// configuration variables, registry settings, `CARGO_ENCODED_RUSTFLAGS` and
+/// `CARGO_HTTP_CAINFO` among them).
+const USER_SETTINGS: [&str; 3] = ["RUSTFLAGS", "SSL_CERT_FILE", "RUSTC_WRAPPER"];
 
 /// `process` (the build's env with the toolchain on PATH) plus the user's cargo settings from
-/// `platform` and the cache locations.
+/// `platform` and the cache locations, which are the buildpack's: `CARGO_HOME` and
+/// `CARGO_TARGET_DIR` are set last, over the user's (and cargo reads `CARGO_TARGET_DIR` before
+/// `CARGO_BUILD_TARGET_DIR`).
 pub(crate) fn cargo_env(process: &Env, platform: &Env, paths: &CargoPaths) -> Env {
     let mut env = process.clone();
     for (name, value) in platform {
         let text = name.to_string_lossy();
-        let cargo_setting = text.starts_with("CARGO_") && !OWNED.contains(&text.as_ref());
-        if cargo_setting || USER_SETTINGS.contains(&text.as_ref()) {
+        if text.starts_with("CARGO_") || USER_SETTINGS.contains(&text.as_ref()) {
             env.insert(name, value);
         }
     }
