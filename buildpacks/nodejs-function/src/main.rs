@@ -18,7 +18,9 @@ use crate::app::start_arguments;
 use crate::detect::{detect, is_node_source, Detection, DETECTS};
 use crate::errors::NodeFunctionError;
 use crate::function::{FunctionModule, JS_IDENTIFIER};
-use crate::layers::framework::{handle_framework_layer, handle_inspector_layer, GOOGLE_SERVER, KILN_SERVER};
+use crate::layers::framework::{
+    body_limit, handle_framework_layer, handle_inspector_layer, GOOGLE_SERVER, KILN_SERVER,
+};
 use crate::layers::node_dist::handle_node_dist_layer;
 use crate::layers::node_modules::{handle_node_modules_layer, link_node_modules, Dependencies, ModulesLayer};
 use crate::layers::node_runtime::handle_node_runtime_layer;
@@ -75,6 +77,7 @@ impl Buildpack for NodeFunctionBuildpack {
         if let Some(config) = &function {
             check_function_name(&config.target, &JS_IDENTIFIER).map_err(NodeFunctionError::FunctionName)?;
         }
+        let body_limit = if function.is_some() { body_limit(platform_env)? } else { None };
         let requirement = Requirement::of(&app_dir, &package).map_err(NodeFunctionError::Requirement)?;
         let cache_limit = CacheLimit::from_env(platform_env).map_err(NodeFunctionError::from)?;
 
@@ -124,7 +127,7 @@ impl Buildpack for NodeFunctionBuildpack {
         print::bullet("Checks");
         check_syntax(&app_dir, &build_env).map_err(|error| NodeFunctionError::Syntax(Box::new(error)))?;
         let command = if let Some(config) = &function {
-            function_command(&context, &package, config, &build_env)?
+            function_command(&context, &package, (config, body_limit.as_deref()), &build_env)?
         } else {
             let arguments = start_arguments(&app_dir, &package).map_err(NodeFunctionError::StartScript)?;
             print::sub_bullet(format!("Running the app with `node {}`", arguments.join(" ")));
@@ -166,7 +169,7 @@ fn run_build_scripts(app_dir: &Path, scripts: &[String], env: &Env) -> Result<()
 fn function_command(
     context: &BuildContext<NodeFunctionBuildpack>,
     package: &PackageJson,
-    config: &FunctionConfig,
+    (config, body_limit): (&FunctionConfig, Option<&str>),
     env: &Env,
 ) -> libcnb::Result<Vec<String>, NodeFunctionError> {
     let function_error = |error| NodeFunctionError::Function(Box::new(error));
@@ -178,7 +181,7 @@ fn function_command(
             "Serving the {} function {} with Google's Functions Framework ({GOOGLE_FRAMEWORK} is a dependency)",
             config.signature, config.target
         ));
-        let server = handle_framework_layer(context, context.platform.env(), GOOGLE_SERVER)?;
+        let server = handle_framework_layer(context, body_limit, GOOGLE_SERVER)?;
         return Ok(vec![
             server.to_string_lossy().into_owned(),
             app.join(&config.source).to_string_lossy().into_owned(),
@@ -195,7 +198,7 @@ fn function_command(
         config.target,
         module.path.display()
     ));
-    let server = handle_framework_layer(context, context.platform.env(), KILN_SERVER)?;
+    let server = handle_framework_layer(context, body_limit, KILN_SERVER)?;
     Ok(vec![
         server.to_string_lossy().into_owned(),
         app.join(&module.path).to_string_lossy().into_owned(),

@@ -25,11 +25,25 @@ pub(crate) const KILN_SERVER: &str = "kiln-function.cjs";
 pub(crate) const GOOGLE_SERVER: &str = "kiln-google.cjs";
 pub(crate) const INSPECTOR: &str = include_str!("../../framework/inspect-exports.mjs");
 
-/// Writes the servers into the image; returns the path of `server` ([`KILN_SERVER`] or
-/// [`GOOGLE_SERVER`]).
+/// `KILN_BODY_LIMIT` from the build env, if set and a size the server reads.
+pub(crate) fn body_limit(platform_env: &Env) -> Result<Option<String>, NodeFunctionError> {
+    match platform_env.get_string_lossy(BODY_LIMIT_ENV) {
+        Some(limit) if !is_byte_size(&limit) => {
+            Err(NodeFunctionError::from(kiln_buildpack::CoreError::InvalidSetting {
+                name: BODY_LIMIT_ENV,
+                value: limit,
+                expected: "a size in bytes, or with kb, mb or gb (e.g. 10mb)",
+            }))
+        }
+        limit => Ok(limit),
+    }
+}
+
+/// Writes the servers into the image, with `body_limit` (see [`body_limit`]) as the image's
+/// default; returns the path of `server` ([`KILN_SERVER`] or [`GOOGLE_SERVER`]).
 pub(crate) fn handle_framework_layer(
     context: &BuildContext<NodeFunctionBuildpack>,
-    platform_env: &Env,
+    body_limit: Option<&str>,
     server: &str,
 ) -> libcnb::Result<PathBuf, NodeFunctionError> {
     // Not cached: writing one file takes less than restoring it, and the same bytes give the
@@ -39,15 +53,7 @@ pub(crate) fn handle_framework_layer(
     for (name, source) in SERVERS {
         std::fs::write(layer.path().join(name), source).map_err(NodeFunctionError::Layer)?;
     }
-    if let Some(limit) = platform_env.get_string_lossy(BODY_LIMIT_ENV) {
-        if !is_byte_size(&limit) {
-            return Err(NodeFunctionError::from(kiln_buildpack::CoreError::InvalidSetting {
-                name: BODY_LIMIT_ENV,
-                value: limit,
-                expected: "a size in bytes, or with kb, mb or gb (e.g. 10mb)",
-            })
-            .into());
-        }
+    if let Some(limit) = body_limit {
         layer.write_env(LayerEnv::new().chainable_insert(
             Scope::Launch,
             ModificationBehavior::Default,
