@@ -20,6 +20,7 @@ mod toolchain;
 
 use crate::bytecode::compile;
 use crate::detect::{app_command_set, detect, Detection, DETECTS};
+use crate::embedded::server_pythons;
 use crate::errors::PythonFunctionError;
 use crate::function::{source_file, PYTHON_IDENTIFIER};
 use crate::layers::framework::handle_framework_layer;
@@ -79,6 +80,10 @@ impl Buildpack for PythonFunctionBuildpack {
         print::bullet("Python");
         let artifact = resolve_toolchain(&PYTHON, &project.requirement, platform_env, &context.target)
             .map_err(PythonFunctionError::from)?;
+        let minor = artifact.version.minor_version();
+        if matches!(start, Start::Function(_, Framework::Kiln)) && !server_pythons().contains(&minor.as_str()) {
+            return Err(PythonFunctionError::NoServerFor { python: minor, supported: server_pythons() }.into());
+        }
         let (python_env, python) = handle_python_layer(&context, &artifact)?;
         let build_env = python_env.apply(Scope::Build, &Env::from_current());
 
@@ -94,7 +99,7 @@ impl Buildpack for PythonFunctionBuildpack {
                 let python_version = artifact.version.to_string();
                 let installer =
                     Installer { uv: &uv, uv_env: &uv_env, python: &python, python_version: &python_version };
-                Some(handle_packages_layer(&context, dependencies, &installer)?.0)
+                Some(handle_packages_layer(&context, dependencies, &installer)?)
             }
         };
 
@@ -102,8 +107,7 @@ impl Buildpack for PythonFunctionBuildpack {
             Start::Function(config, framework) => {
                 print::bullet("Function");
                 let with_server = *framework == Framework::Kiln;
-                let minor = artifact.version.minor_version();
-                let (framework_env, _) = handle_framework_layer(&context, &minor, with_server, &python, &build_env)?;
+                let framework_env = handle_framework_layer(&context, &minor, with_server, &python, &build_env)?;
                 // Applied as the launcher will: the source's packages first on PYTHONPATH.
                 let env = apply_all(&build_env, [Some(&framework_env), packages_env.as_ref()]);
                 compile_app(&context, &env, &python)?;

@@ -4,7 +4,7 @@
 //! buildpack's embedded files and the Python minor are the same.
 
 use crate::bytecode::compile;
-use crate::embedded::{install_server, server_pythons, write_framework, EMBEDDED_DIGEST};
+use crate::embedded::{install_server, write_framework, EMBEDDED_DIGEST};
 use crate::errors::PythonFunctionError;
 use crate::layers::{prepend_path, reuse_if_same};
 use crate::PythonFunctionBuildpack;
@@ -15,7 +15,7 @@ use libcnb::layer::{CachedLayerDefinition, LayerState};
 use libcnb::layer_env::LayerEnv;
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct FrameworkMetadata {
@@ -24,18 +24,15 @@ struct FrameworkMetadata {
     with_server: bool,
 }
 
-/// Installs (or reuses) the framework for CPython `minor`, with granian when `with_server`;
-/// returns the layer's env and its site-packages.
+/// Installs (or reuses) the framework for CPython `minor`, with granian when `with_server`
+/// (the build checked that granian is embedded for `minor`); returns the layer's env.
 pub(crate) fn handle_framework_layer(
     context: &BuildContext<PythonFunctionBuildpack>,
     minor: &str,
     with_server: bool,
     python: &Path,
     env: &Env,
-) -> libcnb::Result<(LayerEnv, PathBuf), PythonFunctionError> {
-    if with_server && !server_pythons().contains(&minor) {
-        return Err(PythonFunctionError::NoServerFor { python: minor.to_string(), supported: server_pythons() }.into());
-    }
+) -> libcnb::Result<LayerEnv, PythonFunctionError> {
     let wanted = FrameworkMetadata { embedded: EMBEDDED_DIGEST.to_string(), python: minor.to_string(), with_server };
     let layer = context.cached_layer(
         layer_name!("framework"),
@@ -70,5 +67,5 @@ pub(crate) fn handle_framework_layer(
     }
     let env = prepend_path(LayerEnv::new(), "PYTHONPATH", &site_packages);
     layer.write_env(&env)?;
-    Ok((env, site_packages))
+    Ok(env)
 }

@@ -15,7 +15,7 @@ use libcnb::layer::{CachedLayerDefinition, LayerState};
 use libcnb::layer_env::LayerEnv;
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct PackagesMetadata {
@@ -31,12 +31,12 @@ pub(crate) struct Installer<'a> {
     pub(crate) python_version: &'a str,
 }
 
-/// Installs (or reuses) the packages; returns the layer's env and its site-packages.
+/// Installs (or reuses) the packages; returns the layer's env.
 pub(crate) fn handle_packages_layer(
     context: &BuildContext<PythonFunctionBuildpack>,
     dependencies: &Dependencies,
     installer: &Installer<'_>,
-) -> libcnb::Result<(LayerEnv, PathBuf), PythonFunctionError> {
+) -> libcnb::Result<LayerEnv, PythonFunctionError> {
     let inputs = inputs_digest(dependencies, &context.app_dir, installer.python_version, installer.uv_env)
         .map_err(PythonFunctionError::Layer)?;
     let wanted = PackagesMetadata { python: installer.python_version.to_string(), inputs };
@@ -73,5 +73,5 @@ pub(crate) fn handle_packages_layer(
     let env =
         prepend_path(prepend_path(LayerEnv::new(), "PYTHONPATH", &site_packages), "PATH", &site_packages.join("bin"));
     layer.write_env(&env)?;
-    Ok((env, site_packages))
+    Ok(env)
 }
