@@ -4,7 +4,7 @@
 //! [`crate::interrupt`]); the scratch directory is a guard that removes itself however the
 //! build ends.
 
-use crate::build_env::{host_ca_bundle, parse_env_args, platform_env, CaTrust};
+use crate::build_env::{host_ca_bundle, parse_env_args, platform_env, CaTrust, PlatformDir};
 use crate::cache::Cache;
 use crate::descriptor::{self, FILE_NAME};
 use crate::errors::{filesystem, invalid_argument, invalid_source, kinded};
@@ -149,15 +149,8 @@ impl Inputs {
         std::fs::create_dir(&dirs.platform).map_err(|error| scratch_error(&dirs.platform, &error))?;
         let copied = copy_cancellable(interrupt, &self.source, &dirs.app, user, self.filter.clone()).await?;
         report_copy(reporter, &copied);
-        let (env, trust) = platform_env(self.build_env.clone(), &dirs.platform, host_ca_bundle().as_deref())?;
-        // Staged files are named by their path under `/platform`; elsewhere, by the real one.
-        let env = env
-            .into_iter()
-            .map(|(name, value)| match value.strip_prefix("/platform/") {
-                Some(staged) => (name, platform_in_build.join(staged).to_string_lossy().into_owned()),
-                None => (name, value),
-            })
-            .collect::<Vec<_>>();
+        let platform_dir = PlatformDir { on_host: &dirs.platform, in_build: platform_in_build };
+        let (env, trust) = platform_env(self.build_env.clone(), platform_dir, host_ca_bundle().as_deref())?;
         report_trust(reporter, &trust);
         write_platform_env(&dirs.platform, &env)
             .map_err(|error| invalid_argument(error.to_string(), "rename the variable in --env or project.toml"))?;

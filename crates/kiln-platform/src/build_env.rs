@@ -68,13 +68,21 @@ pub enum CaTrust {
     Untouched,
 }
 
+/// The platform directory kiln writes (`on_host`) and the path the lifecycle sees it at
+/// (`in_build`: `/platform` under runc; the same directory when kiln runs in the builder).
+#[derive(Clone, Copy)]
+pub struct PlatformDir<'a> {
+    pub on_host: &'a Path,
+    pub in_build: &'a Path,
+}
+
 /// The environment to write into the platform directory: file-valued variables staged into
-/// `<platform_dir>/files/`, and, unless turned off, the host's CA bundle (`host_ca`) for each
+/// its `files/` (and named by their path in the build), and, unless turned off, the host's CA bundle (`host_ca`) for each
 /// CA trust variable the user did not set. A trust variable set empty is left unset (an empty
 /// `SSL_CERT_FILE` turns them all off).
 pub fn platform_env(
     env: Vec<(String, String)>,
-    platform_dir: &Path,
+    platform_dir: PlatformDir<'_>,
     host_ca: Option<&Path>,
 ) -> anyhow::Result<(Vec<(String, String)>, CaTrust)> {
     let turned_off = env.iter().any(|(name, value)| name == "SSL_CERT_FILE" && value.is_empty());
@@ -98,7 +106,7 @@ pub fn platform_env(
 
 /// `value` pointed at a copy in the platform directory when `name` is file-valued and `value`
 /// names a local file; as given otherwise (a URL, a path inside the builder).
-fn stage_file_value(name: String, value: String, platform_dir: &Path) -> anyhow::Result<(String, String)> {
+fn stage_file_value(name: String, value: String, platform_dir: PlatformDir<'_>) -> anyhow::Result<(String, String)> {
     let local = value.strip_prefix("file://").unwrap_or(&value);
     if !FILE_VALUED.contains(&name.as_str()) || !Path::new(local).is_file() {
         return Ok((name, value));
@@ -108,15 +116,15 @@ fn stage_file_value(name: String, value: String, platform_dir: &Path) -> anyhow:
 }
 
 /// Copies `file` to `<platform_dir>/files/<staged_name>` and returns its path in the build.
-fn stage_file(file: &Path, staged_name: &str, platform_dir: &Path, what: &str) -> anyhow::Result<String> {
-    let files = platform_dir.join("files");
+fn stage_file(file: &Path, staged_name: &str, platform_dir: PlatformDir<'_>, what: &str) -> anyhow::Result<String> {
+    let files = platform_dir.on_host.join("files");
     std::fs::create_dir_all(&files).and_then(|()| std::fs::copy(file, files.join(staged_name))).map_err(|error| {
         filesystem(
             format!("cannot make {what} {} available to the build: {error}", file.display()),
             "check that it is readable",
         )
     })?;
-    Ok(format!("/platform/files/{staged_name}"))
+    Ok(platform_dir.in_build.join("files").join(staged_name).to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
@@ -125,6 +133,11 @@ mod tests {
 
     fn pair(name: &str, value: &str) -> (String, String) {
         (name.to_string(), value.to_string())
+    }
+
+    /// The platform directory as runc mounts it.
+    fn mounted(on_host: &Path) -> PlatformDir<'_> {
+        PlatformDir { on_host, in_build: Path::new("/platform") }
     }
 
     fn value<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -158,7 +171,7 @@ mod tests {
             pair("SSL_CERT_FILE", "https://example.invalid/ca.pem"),
             pair("GOFLAGS", &inventory.display().to_string()),
         ];
-        let (staged, _) = platform_env(env, platform.path(), None).expect("staged");
+        let (staged, _) = platform_env(env, mounted(platform.path()), None).expect("staged");
         assert_eq!(staged[0], pair("KILN_INVENTORY", "/platform/files/KILN_INVENTORY"));
         assert_eq!(
             std::fs::read_to_string(platform.path().join("files/KILN_INVENTORY")).expect("copied"),
@@ -179,7 +192,7 @@ mod tests {
         let platform = tempfile::tempdir().expect("platform dir");
 
         let given = vec![pair("NODE_EXTRA_CA_CERTS", &own.display().to_string())];
-        let (env, trust) = platform_env(given, platform.path(), Some(&bundle)).expect("staged");
+        let (env, trust) = platform_env(given, mounted(platform.path()), Some(&bundle)).expect("staged");
         assert_eq!(value(&env, "SSL_CERT_FILE"), Some("/platform/files/host-ca-certificates.crt"));
         assert_eq!(value(&env, "CARGO_HTTP_CAINFO"), Some("/platform/files/host-ca-certificates.crt"));
         assert_eq!(value(&env, "NODE_EXTRA_CA_CERTS"), Some("/platform/files/NODE_EXTRA_CA_CERTS"), "the user's own");
@@ -200,9 +213,25 @@ mod tests {
         std::fs::write(&bundle, "ca").expect("bundle");
         let platform = tempfile::tempdir().expect("platform dir");
         let (env, trust) =
-            platform_env(vec![pair("SSL_CERT_FILE", ""), pair("A", "b")], platform.path(), Some(&bundle)).expect("env");
+            platform_env(vec![pair("SSL_CERT_FILE", ""), pair("A", "b")], mounted(platform.path()), Some(&bundle))
+                .expect("env");
         assert_eq!(trust, CaTrust::TurnedOff);
         assert_eq!(env, [pair("A", "b")], "no empty variable reaches the tools");
         assert!(!platform.path().join("files").exists());
+    }
+
+    #[test]
+    fn staged_files_are_named_by_the_platform_dirs_path_in_the_build_and_nothing_else_is_renamed() {
+        let host = tempfile::tempdir().expect("host dir");
+        let inventory = host.path().join("inventory.toml");
+        std::fs::write(&inventory, "[[artifacts]]\n").expect("inventory");
+        let platform = tempfile::tempdir().expect("platform dir");
+        let in_builder = PlatformDir { on_host: platform.path(), in_build: platform.path() };
+        let env =
+            vec![pair("KILN_INVENTORY", &inventory.display().to_string()), pair("BINDINGS", "/platform/bindings/db")];
+        let (staged, _) = platform_env(env, in_builder, None).expect("staged");
+        let expected = platform.path().join("files/KILN_INVENTORY").display().to_string();
+        assert_eq!(value(&staged, "KILN_INVENTORY"), Some(expected.as_str()));
+        assert_eq!(value(&staged, "BINDINGS"), Some("/platform/bindings/db"), "a value the user gave is theirs");
     }
 }
