@@ -92,12 +92,7 @@ pub async fn build_in_builder(
 /// The user kiln runs as, which must be the builder's non-root build user: the lifecycle runs
 /// as whoever starts it.
 fn builder_user() -> anyhow::Result<User> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let id = |field: &str| -> Option<u32> {
-        let ids = status.lines().find_map(|line| line.strip_prefix(field))?;
-        ids.split_whitespace().nth(1)?.parse().ok()
-    };
-    let (Some(uid), Some(gid)) = (id("Uid:"), id("Gid:")) else {
+    let Some(User { uid, gid }) = User::current() else {
         return Err(kinded(
             ErrorKind::Internal,
             "cannot read this process's user from /proc",
@@ -112,10 +107,10 @@ fn builder_user() -> anyhow::Result<User> {
         ));
     }
     let expected = std::env::var("CNB_USER_ID").ok().and_then(|value| value.parse::<u32>().ok());
-    if expected.is_some_and(|expected| expected != uid) {
+    if let Some(expected) = expected.filter(|expected| *expected != uid) {
         return Err(kinded(
             ErrorKind::InvalidArgument,
-            format!("--in-builder runs as uid {uid}, but this builder builds as CNB_USER_ID {}", expected.unwrap_or(0)),
+            format!("--in-builder runs as uid {uid}, but this builder builds as CNB_USER_ID {expected}"),
             "run the step as the builder's CNB_USER_ID and CNB_GROUP_ID",
         ));
     }

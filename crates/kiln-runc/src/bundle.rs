@@ -26,6 +26,18 @@ pub struct User {
     pub gid: u32,
 }
 
+impl User {
+    /// This process's effective uid and gid, read from /proc (no `unsafe` libc call).
+    #[must_use]
+    pub fn current() -> Option<Self> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let effective = |field: &str| -> Option<u32> {
+            status.lines().find_map(|line| line.strip_prefix(field))?.split_whitespace().nth(1)?.parse().ok()
+        };
+        Some(Self { uid: effective("Uid:")?, gid: effective("Gid:")? })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BindMount {
     pub source: PathBuf,
@@ -118,6 +130,15 @@ fn bind(source: &str, destination: &str, read_only: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_current_user_is_the_one_id_reports() {
+        let id = |flag: &str| -> u32 {
+            let output = std::process::Command::new("id").arg(flag).output().expect("id runs");
+            String::from_utf8_lossy(&output.stdout).trim().parse().expect("a number")
+        };
+        assert_eq!(User::current(), Some(User { uid: id("-u"), gid: id("-g") }));
+    }
 
     fn spec() -> ContainerSpec {
         ContainerSpec {

@@ -227,17 +227,10 @@ fn ensure_runnable() -> Result<(), RuncError> {
     if !on_path {
         return Err(RuncError::NotInstalled);
     }
-    if effective_uid() != Some(0) {
+    if crate::User::current().map(|user| user.uid) != Some(0) {
         return Err(RuncError::NotRoot);
     }
     Ok(())
-}
-
-/// The effective uid from /proc, which avoids an unsafe libc call.
-fn effective_uid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uids = status.lines().find_map(|line| line.strip_prefix("Uid:"))?;
-    uids.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn unique_suffix() -> u128 {
