@@ -26,7 +26,7 @@ use app::RunningApp;
 use kiln_test_support::contract::{self, Expectations};
 use std::fmt::Write as _;
 use std::process::Output;
-use world::{expect_success, kiln_build, repo_root, world};
+use world::{expect_success, kiln_build, kiln_build_flagged, repo_root, world};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -35,6 +35,14 @@ fn stderr(output: &Output) -> String {
 /// `kiln build --json` of a fixture into `repository:tag` on the test registry.
 fn build(fixture_name: &str, repository: &str, inventory: &std::path::Path) -> (Output, String) {
     build_with(fixture_name, repository, inventory, &[])
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    repo_root().join("test-fixtures").join(name)
+}
+
+fn path_text(path: &std::path::Path) -> &str {
+    path.to_str().expect("a UTF-8 temp path")
 }
 
 /// `build` with more build environment (`NAME=VALUE`), e.g. the function contract.
@@ -59,13 +67,20 @@ fn json(output: &Output) -> serde_json::Value {
 #[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn go_app_builds_serves_and_rebuilds_to_the_same_digest() {
     let w = world();
-    let (first, image) = build("go-app", "apps/go-app", &w.inventory);
+    let image = format!("{}/apps/go-app:1", w.registry.address);
+    let results = tempfile::tempdir().expect("results dir");
+    let (digest_file, size_file) = (results.path().join("digest"), results.path().join("size"));
+    let flags = ["--digest-file", path_text(&digest_file), "--size-file", path_text(&size_file)];
+    let first = kiln_build_flagged(&w.cache_dir, (&fixture("go-app"), &image), &w.inventory, &[], &flags);
     expect_success(&first);
     let result = json(&first);
     let digest = result["digest"].as_str().expect("a digest").to_string();
     assert!(digest.starts_with("sha256:"), "{result}");
     assert_eq!(result["process_types"], serde_json::json!(["web"]));
     assert!(result["size"].as_u64().is_some_and(|size| size > 0), "{result}");
+    // What a CI step (a Tekton result, Shipwright's shp-image-digest) reads: the same values.
+    assert_eq!(std::fs::read_to_string(&digest_file).expect("--digest-file written"), digest);
+    assert_eq!(std::fs::read_to_string(&size_file).expect("--size-file written"), result["size"].to_string());
 
     let mut app = RunningApp::start(&w.cache_dir, &image);
     let response = app.get_when_up("/");
@@ -128,14 +143,22 @@ fn broken_sources_fail_with_their_message_and_leave_no_tag() {
         ("go-http", &["FUNC_NAME=Hello;rm -rf /"], "FUNC_NAME", true, "InvalidFunctionName"),
     ] {
         let repository = format!("broken/{fixture_name}");
-        let (output, _) = build_with(fixture_name, &repository, &w.inventory, env);
+        let image = format!("{}/{repository}:1", w.registry.address);
+        let results = tempfile::tempdir().expect("results dir");
+        let (reason_file, message_file) = (results.path().join("reason"), results.path().join("message"));
+        let flags = ["--error-reason-file", path_text(&reason_file), "--error-message-file", path_text(&message_file)];
+        let output = kiln_build_flagged(&w.cache_dir, (&fixture(fixture_name), &image), &w.inventory, env, &flags);
         assert!(!output.status.success(), "{fixture_name} built");
+        // What a CI step reads (Shipwright's shp-error-reason and shp-error-message).
+        assert_eq!(std::fs::read_to_string(&reason_file).expect("--error-reason-file written"), kind, "{fixture_name}");
+        let written_message = std::fs::read_to_string(&message_file).expect("--error-message-file written");
         let log = stderr(&output);
         assert!(log.contains(message), "{fixture_name}: no `{message}` in:\n{log}");
         let document = json(&output);
         let error = document["error"]["message"].as_str().map(ToString::to_string);
         let error = error.unwrap_or_else(|| panic!("{fixture_name}: --json gave no error document"));
         assert!(!in_json || error.contains(message), "{fixture_name}: no `{message}` in the --json error:\n{error}");
+        assert!(error.starts_with(written_message.trim_end_matches('…')), "{fixture_name}: {written_message}");
         assert_eq!(document["error"]["kind"], kind, "{fixture_name}: {document}");
         assert_eq!(output.status.code(), Some(2), "{fixture_name}: a user error exits 2");
         assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
@@ -172,18 +195,21 @@ fn undetected_sources_say_why_and_leave_no_tag() {
     }
 }
 
-/// Every fixture with a `contract.toml` (Go's, Node.js's and Rust's today; each new language adds its own) is built
+/// Every fixture with a `contract.toml` (Go's, Node.js's, Python's and Rust's today; each new language adds its own) is built
 /// with its build env, run with `kiln run`, and passes the function contract suite. A
 /// language's fixtures (named `<language>-…`) share one repository, a tag each, and so one
 /// build cache: their dependencies are fetched and compiled once.
 #[test]
-#[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy, the npm registry; scripts/test runs it"]
+#[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy, the npm registry, PyPI, crates.io; scripts/test runs it"]
 fn every_contract_fixture_passes_the_function_contract() {
     let w = world();
     let fixtures = Expectations::of_all_fixtures(&repo_root().join("test-fixtures"));
-    assert!(
-        fixtures.len() >= 3,
-        "the Go contract fixtures are missing: {:?}",
+    let languages: std::collections::BTreeSet<&str> =
+        fixtures.iter().filter_map(|(name, _, _)| name.split('-').next()).collect();
+    assert_eq!(
+        languages.into_iter().collect::<Vec<_>>(),
+        ["go", "nodejs", "python", "rust"],
+        "a language's contract fixtures are missing: {:?}",
         fixtures.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
     let mut failures = String::new();

@@ -301,7 +301,7 @@ fn fresh_cache_dir(work: &Path) -> PathBuf {
     dir
 }
 
-fn step<T>(name: &str, action: impl FnOnce() -> T) -> T {
+pub(crate) fn step<T>(name: &str, action: impl FnOnce() -> T) -> T {
     let started = Instant::now();
     progress(&format!("{name} …"));
     let value = action();
@@ -339,6 +339,17 @@ pub(crate) fn kiln(cache_dir: &Path, args: &[&str]) -> Output {
 /// TLS-intercepting proxy that only the host trusts, so every build proves that kiln hands the
 /// host's CA store to the build by default.
 pub(crate) fn kiln_build(cache_dir: &Path, source: &Path, image: &str, inventory: &Path, env: &[&str]) -> Output {
+    kiln_build_flagged(cache_dir, (source, image), inventory, env, &[])
+}
+
+/// [`kiln_build`] with more of `kiln build`'s flags (`--digest-file PATH`, …).
+pub(crate) fn kiln_build_flagged(
+    cache_dir: &Path,
+    (source, image): (&Path, &str),
+    inventory: &Path,
+    env: &[&str],
+    flags: &[&str],
+) -> Output {
     let source = source.to_string_lossy();
     let inventory_env = format!("KILN_INVENTORY={}", inventory.display());
     let builder = &world().builder;
@@ -346,6 +357,7 @@ pub(crate) fn kiln_build(cache_dir: &Path, source: &Path, image: &str, inventory
     for pair in env {
         args.extend(["--env", pair]);
     }
+    args.extend(flags);
     kiln(cache_dir, &args)
 }
 
