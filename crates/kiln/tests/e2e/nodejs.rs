@@ -6,49 +6,25 @@
 
 use crate::app::RunningApp;
 use crate::image_contents::image_paths;
-use crate::world::{expect_success, kiln_build, repo_root, world};
+use crate::world::{expect_success, step, world};
+use crate::{build_with, json, stderr};
 use kiln_test_support::request;
-use std::process::Output;
-use std::time::Instant;
-
-fn build(fixture_name: &str, repository: &str, env: &[&str]) -> (Output, String) {
-    let w = world();
-    let image = format!("{}/{repository}:1", w.registry.address);
-    let source = repo_root().join("test-fixtures").join(fixture_name);
-    (kiln_build(&w.cache_dir, &source, &image, &w.inventory, env), image)
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
-}
-
-fn log(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn timed<T>(name: &str, test: impl FnOnce() -> T) -> T {
-    let started = Instant::now();
-    let value = test();
-    eprintln!("[e2e] {name}: {:.1} s", started.elapsed().as_secs_f64());
-    value
-}
 
 /// Builds `fixture_name` twice: the second build must reuse `reused` and give the same digest.
 /// Returns the image and the paths in it.
 fn build_twice(fixture_name: &str, env: &[&str], reused: &[&str]) -> (String, Vec<String>) {
     let repository = format!("nodejs/{fixture_name}");
-    let (first, image) = build(fixture_name, &repository, env);
+    let (first, image) = build_with(fixture_name, &repository, &world().inventory, env);
     expect_success(&first);
     let digest = json(&first)["digest"].as_str().expect("a digest").to_string();
-    let (second, _) = build(fixture_name, &repository, env);
+    let (second, _) = build_with(fixture_name, &repository, &world().inventory, env);
     expect_success(&second);
     assert_eq!(
         json(&second)["digest"].as_str(),
         Some(digest.as_str()),
         "{fixture_name}: an unchanged rebuild changed the image"
     );
-    let rebuild_log = log(&second);
+    let rebuild_log = stderr(&second);
     for text in reused {
         assert!(rebuild_log.contains(text), "{fixture_name}: the rebuild did not say `{text}`:\n{rebuild_log}");
     }
@@ -60,7 +36,7 @@ fn build_twice(fixture_name: &str, env: &[&str], reused: &[&str]) -> (String, Ve
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express() {
-    timed("a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express", || {
+    step("a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express", || {
         let w = world();
         let env = ["FUNC_NAME=helloWorld", "KILN_BODY_LIMIT=64kb"];
         let reused = ["Reusing the Node.js toolchain: Node.js 24.22.3 is cached"];
@@ -98,7 +74,7 @@ fn a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express() {
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, the npm registry; scripts/test runs it"]
 fn nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image() {
-    timed("nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image", || {
+    step("nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image", || {
         let reused = [
             "Reusing the npm cache",
             "Reusing the image's dependencies: package.json, the lockfile and Node.js are unchanged",
@@ -113,11 +89,11 @@ fn nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image() {
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle; scripts/test runs it"]
 fn a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for() {
-    timed("a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for", || {
+    step("a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for", || {
         let w = world();
-        let (output, image) = build("nodejs-app", "nodejs/nodejs-app", &[]);
+        let (output, image) = build_with("nodejs-app", "nodejs/nodejs-app", &world().inventory, &[]);
         expect_success(&output);
-        let build_log = log(&output);
+        let build_log = stderr(&output);
         assert!(
             build_log.contains("Node.js `24.x` (package.json `engines.node`) resolves to Node.js 24.22.3"),
             "{build_log}"
@@ -132,7 +108,7 @@ fn a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for() {
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, the npm registry; scripts/test runs it"]
 fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
-    timed("broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag", || {
+    step("broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag", || {
         let w = world();
         for (fixture_name, env, message, kind) in [
             ("nodejs-syntax-error", &["FUNC_NAME=hello"][..], "index.js:3", "CompileError"),
@@ -155,11 +131,11 @@ fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
             ("nodejs-library", &[], "set FUNC_NAME to the function's name", "NoBuildpackDetected"),
         ] {
             let repository = format!("broken/{fixture_name}");
-            let (output, _) = build(fixture_name, &repository, env);
+            let (output, _) = build_with(fixture_name, &repository, &world().inventory, env);
             assert!(!output.status.success(), "{fixture_name} built");
             let document = json(&output);
             let error = &document["error"];
-            let text = format!("{}\n{}\n{}", error["message"], error["advice"], log(&output));
+            let text = format!("{}\n{}\n{}", error["message"], error["advice"], stderr(&output));
             assert!(text.contains(message), "{fixture_name}: no `{message}` in:\n{text}");
             assert_eq!(error["kind"], kind, "{fixture_name}: {document}");
             assert_eq!(output.status.code(), Some(2), "{fixture_name}: a user error exits 2");

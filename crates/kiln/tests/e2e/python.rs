@@ -9,8 +9,7 @@ use crate::world::{expect_success, kiln_build, repo_root, world};
 use std::time::Instant;
 
 fn digest(output: &std::process::Output) -> String {
-    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    result["digest"].as_str().expect("a digest").to_string()
+    crate::json(output)["digest"].as_str().expect("a digest").to_string()
 }
 
 #[test]
@@ -22,7 +21,7 @@ fn python_function_runs_on_the_run_image_holds_no_installer_and_rebuilds_to_the_
     let source = repo_root().join("test-fixtures/python-http");
     let first = kiln_build(&w.cache_dir, &source, &image, &w.inventory, &["FUNC_NAME=hello"]);
     expect_success(&first);
-    let log = String::from_utf8_lossy(&first.stderr).into_owned();
+    let log = crate::stderr(&first);
     // The mirror's newest Python, as nothing in the fixture asks for one.
     assert!(log.contains("resolves to Python 3.13.0"), "{log}");
 
@@ -64,7 +63,7 @@ fn python_function_runs_on_the_run_image_holds_no_installer_and_rebuilds_to_the_
 
     let second = kiln_build(&w.cache_dir, &source, &image, &w.inventory, &["FUNC_NAME=hello"]);
     expect_success(&second);
-    let log = String::from_utf8_lossy(&second.stderr).into_owned();
+    let log = crate::stderr(&second);
     assert!(log.contains("Reusing the Python toolchain: Python 3.13.0 is cached"), "{log}");
     assert!(log.contains("Reusing kiln's framework"), "{log}");
     assert_eq!(digest(&first), digest(&second), "an unchanged rebuild gave another image");
@@ -78,7 +77,7 @@ fn python_app_starts_as_its_procfile_says() {
     let image = format!("{}/python/app:1", w.registry.address);
     let output = kiln_build(&w.cache_dir, &repo_root().join("test-fixtures/python-app"), &image, &w.inventory, &[]);
     expect_success(&output);
-    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    let log = crate::stderr(&output);
     assert!(log.contains("python app.py --port ${PORT}"), "{log}");
     let mut app = RunningApp::start(&w.cache_dir, &image);
     assert_eq!(app.get_when_up("/").text(), "Hello from kiln python-app\n");
@@ -111,7 +110,7 @@ fn broken_python_sources_fail_with_their_kind_and_leave_no_tag() {
         let source = repo_root().join("test-fixtures").join(fixture_name);
         let output = kiln_build(&w.cache_dir, &source, &image, &w.inventory, env);
         assert!(!output.status.success(), "{fixture_name} built");
-        let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a --json error");
+        let document = crate::json(&output);
         let error = &document["error"];
         assert_eq!(error["kind"], kind, "{fixture_name}: {error}");
         let text = error.to_string().replace("\\n", "\n").replace("\\\"", "\"");

@@ -5,6 +5,7 @@
 
 use crate::app::RunningApp;
 use crate::world::{expect_success, kiln_build, repo_root, world};
+use crate::{json, stderr};
 use std::path::Path;
 use std::process::Output;
 
@@ -23,14 +24,6 @@ fn build_into(source: &Path, repository: &str, tag: &str, inventory: &Path, env:
 
 fn fixture(name: &str) -> std::path::PathBuf {
     repo_root().join("test-fixtures").join(name)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e})"))
 }
 
 /// The crates cargo compiled, from its `Compiling NAME vX` lines in the build log.
