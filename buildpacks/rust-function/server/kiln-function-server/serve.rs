@@ -192,6 +192,9 @@ where
     eprintln!("Serving the {signature} function {name} on {where_} port {port}");
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // One set of connection settings for every connection, not one per accept.
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(10));
     let mut stopping = std::pin::pin!(stop_signal());
     loop {
         let stream = tokio::select! {
@@ -212,10 +215,7 @@ where
             let handler = Arc::clone(&handler);
             async move { Ok::<_, hyper::Error>(answer(request, handler.as_ref()).await) }
         });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(Duration::from_secs(10))
-            .serve_connection(TokioIo::new(stream), service);
+        let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A client that goes away mid-request is no server failure.
