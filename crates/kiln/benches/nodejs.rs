@@ -105,10 +105,9 @@ fn main() {
 
 /// `node args…` in `dir`, timed to its first answer.
 fn start_in(node: &Path, args: &[&OsStr], dir: &Path) -> Server {
-    let _ = std::env::set_current_dir(dir);
-    let server = Server::program(node, args);
-    let _ = std::env::set_current_dir(repo_root());
-    server
+    let mut command = Command::new(node);
+    command.args(args).current_dir(dir);
+    Server::process(command)
 }
 
 /// Google's framework from the npm registry, as its lockfile pins it, in `scratch`.

@@ -37,15 +37,7 @@ impl Server {
 
     /// A server binary run directly, told its port through `PORT` as images are.
     pub(crate) fn binary(binary: &Path) -> Self {
-        Self::program(binary, &[])
-    }
-
-    /// `program` with `args` (e.g. node and a script), told its port through `PORT`.
-    pub(crate) fn program(program: &Path, args: &[&std::ffi::OsStr]) -> Self {
-        let port = kiln_test_support::free_port();
-        let mut command = Command::new(program);
-        command.args(args).env("PORT", port.to_string());
-        Self::start(command, port, Stop::Kill)
+        Self::process(Command::new(binary))
     }
 
     /// Any server process (an interpreter and its arguments), told its port through `PORT`.
