@@ -1,10 +1,9 @@
 //! The `creator`: analyze, detect, restore, build and export in one lifecycle process, run
 //! under runc in the builder's root filesystem as the builder's non-root user.
 
-use crate::detection::detection_hints;
 use crate::exit::LifecycleError;
-use crate::invocation::{creator_args, registry_env, CreatorPaths};
-use crate::report::{read_report, BuildReport};
+use crate::invocation::{CreatorPaths, CreatorRun, KEPT_OUTPUT};
+use crate::report::BuildReport;
 use kiln_runc::{BindMount, ContainerSpec, User};
 use std::path::Path;
 
@@ -13,11 +12,6 @@ use std::path::Path;
 /// it. The Platform API is in the image (`CNB_PLATFORM_API`, and from 0.15 on the
 /// `io.buildpacks.exec-env` label), so speaking pack's gives the image pack builds.
 pub const PLATFORM_API: &str = "0.15";
-
-/// How much of the creator's output kiln keeps to read the buildpacks' own words from (why none
-/// detected, why one failed). They end the output; this holds them even after pages of
-/// compiler errors.
-pub(crate) const KEPT_OUTPUT: usize = 64 * 1024;
 
 /// Where the build's directories are mounted: the lifecycle's defaults.
 const MOUNTED: CreatorPaths<'static> =
@@ -29,17 +23,8 @@ pub struct Creator<'a> {
     /// The builder image's environment (`PATH`, `CNB_USER_ID`, …).
     pub builder_env: &'a [String],
     pub user: User,
-    /// A copy of the source, writable by `user`; never the user's own directory.
-    pub app_dir: &'a Path,
-    pub layers_dir: &'a Path,
-    pub cache_dir: &'a Path,
-    pub platform_dir: &'a Path,
-    /// The image to publish.
-    pub image: &'a str,
-    pub insecure_registries: &'a [String],
-    /// `CNB_REGISTRY_AUTH`: a JSON object of registry to `Authorization` header. Passed in the
-    /// lifecycle's environment only, which never reaches the image.
-    pub registry_auth: Option<&'a str>,
+    /// Its directories are host paths, writable by `user`.
+    pub run: CreatorRun<'a>,
 }
 
 impl Creator<'_> {
@@ -47,15 +32,7 @@ impl Creator<'_> {
     /// a failure are in that output only; kiln keeps its end to put them in the error too.
     pub async fn run(&self) -> Result<BuildReport, LifecycleError> {
         let run = kiln_runc::run_teed(&self.container_spec(), "build", KEPT_OUTPUT).await?;
-        if run.code != 0 {
-            return Err(LifecycleError::from_exit_code(
-                run.code,
-                &run.output,
-                detection_hints(self.builder_rootfs),
-                self.image,
-            ));
-        }
-        Ok(read_report(self.layers_dir)?)
+        self.run.outcome(&run, self.builder_rootfs)
     }
 
     fn container_spec(&self) -> ContainerSpec {
@@ -64,18 +41,22 @@ impl Creator<'_> {
         // The builder's home directory is read-only (the rootfs is shared between builds);
         // tools that write to $HOME (git, go) get the per-build scratch /tmp instead.
         env.push("HOME=/tmp".to_string());
-        env.extend(registry_env(self.registry_auth, self.insecure_registries));
+        env.extend(self.run.registry_env().into_iter().map(|(name, value)| format!("{name}={value}")));
         ContainerSpec {
             rootfs: self.builder_rootfs.to_path_buf(),
-            args: creator_args(&MOUNTED, self.image),
+            args: self.run.args(&MOUNTED),
             env,
-            cwd: "/layers".to_string(),
+            cwd: MOUNTED.layers.to_string(),
             user: self.user,
             mounts: vec![
-                writable(self.app_dir, "/workspace"),
-                writable(self.layers_dir, "/layers"),
-                writable(self.cache_dir, "/cache"),
-                BindMount { source: self.platform_dir.to_path_buf(), destination: "/platform".into(), read_only: true },
+                writable(self.run.app_dir, MOUNTED.app),
+                writable(self.run.layers_dir, MOUNTED.layers),
+                writable(self.run.cache_dir, MOUNTED.cache),
+                BindMount {
+                    source: self.run.platform_dir.to_path_buf(),
+                    destination: MOUNTED.platform.into(),
+                    read_only: true,
+                },
             ],
             scratch_dirs: vec!["/tmp".to_string()],
             hostname: "kiln-build".to_string(),

@@ -18,5 +18,6 @@ pub use detection::{detection_hints, DetectionHint};
 pub use direct::DirectCreator;
 pub use exit::LifecycleError;
 pub use failure::PhaseFailure;
+pub use invocation::CreatorRun;
 pub use platform::{write_platform_env, PlatformError};
 pub use report::{read_report, BuildReport, ReportError};

@@ -13,7 +13,7 @@ use crate::registry_auth::registry_auth_json;
 use crate::runc::{run_image_registries, BuildDirs};
 use crate::Reporter;
 use kiln_error::ErrorKind;
-use kiln_lifecycle::{DirectCreator, LifecycleError};
+use kiln_lifecycle::{CreatorRun, DirectCreator, LifecycleError};
 use kiln_runc::{RuncError, User};
 use std::path::{Path, PathBuf};
 
@@ -72,13 +72,15 @@ pub async fn build_in_builder(
     let registries = std::iter::once(inputs.image.registry()).chain(run_images.iter().map(String::as_str));
     let auth = registry_auth_json(registries)?;
     let creator = DirectCreator {
-        app_dir: &dirs.app,
-        layers_dir: &dirs.layers,
-        cache_dir: &dirs.cache,
-        platform_dir: &dirs.platform,
-        image: &inputs.image.to_string(),
-        insecure_registries: &request.insecure_registries,
-        registry_auth: auth.as_deref(),
+        run: CreatorRun {
+            app_dir: &dirs.app,
+            layers_dir: &dirs.layers,
+            cache_dir: &dirs.cache,
+            platform_dir: &dirs.platform,
+            image: &inputs.image.to_string(),
+            insecure_registries: &request.insecure_registries,
+            registry_auth: auth.as_deref(),
+        },
     };
     let report = creator.run().await.map_err(|error| match error {
         LifecycleError::Runc(RuncError::Interrupted { signal }) => interrupted(signal),

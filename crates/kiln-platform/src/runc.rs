@@ -9,7 +9,7 @@ use crate::registry_auth::registry_auth_json;
 use crate::unpacked::{unpacked, UnpackedImage};
 use crate::Reporter;
 use kiln_error::ErrorKind;
-use kiln_lifecycle::{BuildReport, Creator, LifecycleError};
+use kiln_lifecycle::{BuildReport, Creator, CreatorRun, LifecycleError};
 use kiln_oci::{ImageRef, Registry};
 use kiln_runc::{RuncError, User};
 use std::path::{Path, PathBuf};
@@ -65,13 +65,15 @@ impl RuncBuilder {
             builder_rootfs: &self.image.rootfs,
             builder_env: &builder_env,
             user: self.user,
-            app_dir: &dirs.app,
-            layers_dir: &dirs.layers,
-            cache_dir: &dirs.cache,
-            platform_dir: &dirs.platform,
-            image: &image.to_string(),
-            insecure_registries,
-            registry_auth: auth.as_deref(),
+            run: CreatorRun {
+                app_dir: &dirs.app,
+                layers_dir: &dirs.layers,
+                cache_dir: &dirs.cache,
+                platform_dir: &dirs.platform,
+                image: &image.to_string(),
+                insecure_registries,
+                registry_auth: auth.as_deref(),
+            },
         };
         creator.run().await.map_err(|error| match error {
             LifecycleError::Runc(RuncError::Interrupted { signal }) => CreatorFailure::Interrupted(signal),
