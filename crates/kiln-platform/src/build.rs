@@ -10,7 +10,7 @@ use crate::descriptor::{self, FILE_NAME};
 use crate::errors::{filesystem, invalid_argument, invalid_source, kinded};
 use crate::interrupt::{interrupted, Interrupt};
 use crate::lock::lock_build_cache;
-use crate::runc::{BuildDirs, CreatorFailure, RuncBuilder};
+use crate::runc::{BuildDirs, RuncBuilder};
 use crate::source::{copy_source, CopiedSource};
 use crate::source_filter::SourceFilter;
 use crate::unpacked::human_size;
@@ -75,11 +75,7 @@ pub async fn build(request: &BuildRequest, reporter: &dyn Reporter) -> anyhow::R
     inputs.stage(&mut interrupt, &dirs, Path::new("/platform"), builder.user, reporter).await?;
 
     reporter.phase("Running the lifecycle (creator)");
-    let report = match builder.create(&dirs, &inputs.image, &builder_ref, &request.insecure_registries).await {
-        Ok(report) => report,
-        Err(CreatorFailure::Interrupted(signal)) => return Err(interrupted(signal)),
-        Err(CreatorFailure::Failed(error)) => return Err(error),
-    };
+    let report = builder.create(&dirs, &inputs.image, &builder_ref, &request.insecure_registries).await?;
     drop(lock);
     drop(scratch);
     inputs.published(report, builder.image.digest).await

@@ -8,13 +8,13 @@
 
 use crate::build::{owned, BuildRequest, BuiltImage, Inputs};
 use crate::errors::kinded;
-use crate::interrupt::{interrupted, Interrupt};
+use crate::interrupt::{creator_error, Interrupt};
 use crate::registry_auth::registry_auth_json;
 use crate::runc::{run_image_registries, BuildDirs};
 use crate::Reporter;
 use kiln_error::ErrorKind;
-use kiln_lifecycle::{CreatorRun, DirectCreator, LifecycleError};
-use kiln_runc::{RuncError, User};
+use kiln_lifecycle::DirectCreator;
+use kiln_runc::User;
 use std::path::{Path, PathBuf};
 
 /// The lifecycle's own layers directory in a builder image; launch layers are exported at
@@ -71,21 +71,9 @@ pub async fn build_in_builder(
     let run_images = run_image_registries(Path::new("/"));
     let registries = std::iter::once(inputs.image.registry()).chain(run_images.iter().map(String::as_str));
     let auth = registry_auth_json(registries)?;
-    let creator = DirectCreator {
-        run: CreatorRun {
-            app_dir: &dirs.app,
-            layers_dir: &dirs.layers,
-            cache_dir: &dirs.cache,
-            platform_dir: &dirs.platform,
-            image: &inputs.image.to_string(),
-            insecure_registries: &request.insecure_registries,
-            registry_auth: auth.as_deref(),
-        },
-    };
-    let report = creator.run().await.map_err(|error| match error {
-        LifecycleError::Runc(RuncError::Interrupted { signal }) => interrupted(signal),
-        other => other.into(),
-    })?;
+    let image = inputs.image.to_string();
+    let creator = DirectCreator { run: dirs.creator_run(&image, &request.insecure_registries, auth.as_deref()) };
+    let report = creator.run().await.map_err(creator_error)?;
     drop(lock);
     drop(scratch);
     inputs.published(report, request.builder.clone()).await

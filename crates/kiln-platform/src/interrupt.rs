@@ -47,6 +47,14 @@ impl Interrupt {
 }
 
 /// The error of a build stopped by `signal`.
+/// A creator run's failure as the build's error: a stop by Ctrl-C or SIGTERM is an interruption.
+pub(crate) fn creator_error(error: kiln_lifecycle::LifecycleError) -> anyhow::Error {
+    match error {
+        kiln_lifecycle::LifecycleError::Runc(kiln_runc::RuncError::Interrupted { signal }) => interrupted(signal),
+        other => other.into(),
+    }
+}
+
 pub(crate) fn interrupted(signal: &str) -> anyhow::Error {
     crate::errors::kinded(
         ErrorKind::Interrupted,

@@ -5,13 +5,14 @@
 
 use crate::cache::Cache;
 use crate::errors::kinded;
+use crate::interrupt::creator_error;
 use crate::registry_auth::registry_auth_json;
 use crate::unpacked::{unpacked, UnpackedImage};
 use crate::Reporter;
 use kiln_error::ErrorKind;
-use kiln_lifecycle::{BuildReport, Creator, CreatorRun, LifecycleError};
+use kiln_lifecycle::{BuildReport, Creator, CreatorRun};
 use kiln_oci::{ImageRef, Registry};
-use kiln_runc::{RuncError, User};
+use kiln_runc::User;
 use std::path::{Path, PathBuf};
 
 /// A builder unpacked on this machine, ready to run the creator.
@@ -21,7 +22,7 @@ pub struct RuncBuilder {
     pub user: User,
 }
 
-/// The host directories of one build, mounted at the lifecycle's default paths.
+/// The directories of one build (under runc, host paths mounted at the lifecycle's defaults).
 pub struct BuildDirs {
     pub app: PathBuf,
     pub layers: PathBuf,
@@ -29,11 +30,24 @@ pub struct BuildDirs {
     pub platform: PathBuf,
 }
 
-/// Why a creator run ended without an image.
-pub enum CreatorFailure {
-    /// kiln received this signal and stopped the container.
-    Interrupted(&'static str),
-    Failed(anyhow::Error),
+impl BuildDirs {
+    /// The creator run that builds in these directories and publishes `image`.
+    pub(crate) fn creator_run<'a>(
+        &'a self,
+        image: &'a str,
+        insecure_registries: &'a [String],
+        registry_auth: Option<&'a str>,
+    ) -> CreatorRun<'a> {
+        CreatorRun {
+            app_dir: &self.app,
+            layers_dir: &self.layers,
+            cache_dir: &self.cache,
+            platform_dir: &self.platform,
+            image,
+            insecure_registries,
+            registry_auth,
+        }
+    }
 }
 
 impl RuncBuilder {
@@ -55,30 +69,20 @@ impl RuncBuilder {
         image: &ImageRef,
         builder: &ImageRef,
         insecure_registries: &[String],
-    ) -> Result<BuildReport, CreatorFailure> {
+    ) -> anyhow::Result<BuildReport> {
         let run_images = run_image_registries(&self.image.rootfs);
         let registries =
             [image.registry(), builder.registry()].into_iter().chain(run_images.iter().map(String::as_str));
-        let auth = registry_auth_json(registries).map_err(CreatorFailure::Failed)?;
+        let auth = registry_auth_json(registries)?;
         let builder_env = self.image.env();
+        let image = image.to_string();
         let creator = Creator {
             builder_rootfs: &self.image.rootfs,
             builder_env: &builder_env,
             user: self.user,
-            run: CreatorRun {
-                app_dir: &dirs.app,
-                layers_dir: &dirs.layers,
-                cache_dir: &dirs.cache,
-                platform_dir: &dirs.platform,
-                image: &image.to_string(),
-                insecure_registries,
-                registry_auth: auth.as_deref(),
-            },
+            run: dirs.creator_run(&image, insecure_registries, auth.as_deref()),
         };
-        creator.run().await.map_err(|error| match error {
-            LifecycleError::Runc(RuncError::Interrupted { signal }) => CreatorFailure::Interrupted(signal),
-            other => CreatorFailure::Failed(other.into()),
-        })
+        creator.run().await.map_err(creator_error)
     }
 }
 
