@@ -3,6 +3,7 @@
 ``get_data``, ``cookies`` and friends), read lazily from the raw request."""
 
 import email.parser
+import functools
 import email.policy
 import io
 import json
@@ -137,8 +138,9 @@ class Request:
 
     # The URL.
 
-    @property
+    @functools.cached_property
     def args(self):
+        # Parsed once per request, as Flask's is: `values` and the function may read it often.
         return MultiDict(parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True))
 
     @property
