@@ -17,9 +17,14 @@ use kiln_function::{ADDRESS_ENV, DEFAULT_PORT, PORT_ENV};
 pub use limits::Limits;
 pub use serve::{bind, serve, ServeError};
 
+/// wasmtime could not compile a component (its error chain, for the build log).
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?}")]
+pub struct PrecompileError(wasmtime::Error);
+
 /// Compiles the component `bytes` to the machine code [`serve`] loads.
-pub fn precompile(bytes: &[u8]) -> wasmtime::Result<Vec<u8>> {
-    engine::compile_engine()?.precompile_component(bytes)
+pub fn precompile(bytes: &[u8]) -> Result<Vec<u8>, PrecompileError> {
+    engine::compile_engine().and_then(|engine| engine.precompile_component(bytes)).map_err(PrecompileError)
 }
 
 /// `kiln-wasm-host PRECOMPILED`: serves the component on `PORT` at `FUNC_ADDRESS` until SIGTERM

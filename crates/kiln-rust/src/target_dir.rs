@@ -3,19 +3,22 @@
 //! never reused, only dead weight: the cache is dropped when the toolchain changes, and
 //! bounded by the core's size limit (cargo never removes stale artifacts itself).
 
-use crate::errors::RustFunctionError;
 use crate::rust_version::RustVersion;
-use crate::RustFunctionBuildpack;
-use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit};
+use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit, CoreError};
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
+use libcnb::Buildpack;
 use std::path::PathBuf;
 
-pub(crate) fn handle_target_dir_layer(
-    context: &BuildContext<RustFunctionBuildpack>,
+pub fn handle_target_dir_layer<B>(
+    context: &BuildContext<B>,
     rust_version: &RustVersion,
     limit: CacheLimit,
-) -> libcnb::Result<PathBuf, RustFunctionError> {
+) -> libcnb::Result<PathBuf, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+{
     let rust_version = rust_version.to_string();
     handle_cache_layer(
         context,
