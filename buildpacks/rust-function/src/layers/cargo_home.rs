@@ -2,10 +2,12 @@
 //! and their sources) and `git` (git dependencies) are cache layers of their own, so that
 //! unchanged dependencies are not fetched again. Published crate versions never change, and
 //! git checkouts are kept by commit, so restored caches stay valid; cargo never removes what a
-//! package stopped using, so both are bounded by the core's size limit.
+//! package stopped using, so both are bounded by the core's size limit. Restored, both get
+//! the file time their cache records, as `target/` does (see [`restore_cargo_times`]).
 
 use crate::cargo_env::CargoPaths;
 use crate::errors::RustFunctionError;
+use crate::layers::target_dir::restore_cargo_times;
 use crate::RustFunctionBuildpack;
 use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit};
 use libcnb::build::BuildContext;
@@ -24,7 +26,7 @@ pub(crate) fn handle_cargo_home_layer(
     context: &BuildContext<RustFunctionBuildpack>,
     limit: CacheLimit,
 ) -> libcnb::Result<CargoHome, RustFunctionError> {
-    let registry = handle_cache_layer(
+    let registry = handle_source_cache_layer(
         context,
         &CacheLayer {
             name: layer_name!("cargo_registry"),
@@ -34,7 +36,7 @@ pub(crate) fn handle_cargo_home_layer(
             limit: Some(limit),
         },
     )?;
-    let git = handle_cache_layer(
+    let git = handle_source_cache_layer(
         context,
         &CacheLayer {
             name: layer_name!("cargo_git"),
@@ -51,6 +53,16 @@ pub(crate) fn handle_cargo_home_layer(
         std::os::unix::fs::symlink(cache, home.join(name)).map_err(RustFunctionError::Scratch)?;
     }
     Ok(CargoHome { home, registry, git })
+}
+
+/// One of the caches of crate sources, with the time its cache records.
+fn handle_source_cache_layer(
+    context: &BuildContext<RustFunctionBuildpack>,
+    cache: &CacheLayer<'_>,
+) -> libcnb::Result<PathBuf, RustFunctionError> {
+    let dir = handle_cache_layer(context, cache)?;
+    restore_cargo_times(&dir, cache.title)?;
+    Ok(dir)
 }
 
 impl CargoHome {
