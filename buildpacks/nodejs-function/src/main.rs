@@ -44,9 +44,6 @@ use std::process::Command;
 /// (empty: none). Unset, `gcp-build` runs if there is one, else `build`.
 const RUN_SCRIPTS_ENV: &str = "GOOGLE_NODE_RUN_SCRIPTS";
 
-/// Where the lifecycle puts the app (`CNB_APP_DIR`'s default), as the launch process sees it.
-const APP_DIR: &str = "/workspace";
-
 pub(crate) struct NodeFunctionBuildpack;
 
 impl Buildpack for NodeFunctionBuildpack {
@@ -173,7 +170,9 @@ fn function_command(
     env: &Env,
 ) -> libcnb::Result<Vec<String>, NodeFunctionError> {
     let function_error = |error| NodeFunctionError::Function(Box::new(error));
-    let app = Path::new(APP_DIR);
+    // The lifecycle exports the app at the path it was built in, so the launch process finds
+    // the module where the build did.
+    let app = &context.app_dir;
     if package.uses_google_framework() {
         // Its declarative API registers functions while the module loads, not as exports:
         // Google's own loader finds them.

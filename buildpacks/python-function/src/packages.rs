@@ -83,26 +83,38 @@ pub(crate) fn inputs_digest(
 }
 
 #[derive(Debug)]
-pub(crate) struct InstallError {
-    what: &'static str,
-    locked: bool,
-    failure: CapturedFailure,
+pub(crate) enum InstallError {
+    /// uv failed, or did not start.
+    Uv { what: &'static str, locked: bool, failure: CapturedFailure },
+    /// The requirements file uv is handed could not be written.
+    Requirements(std::io::Error),
 }
 
 impl InstallError {
     pub(crate) fn message(self) -> ErrorMessage {
-        if let kiln_buildpack::ToolError::Spawn { .. } = self.failure.error {
-            return self.failure.error.message(ErrorKind::DependencyInstallFailed, "", "");
+        let (what, locked, failure) = match self {
+            Self::Uv { what, locked, failure } => (what, locked, failure),
+            Self::Requirements(error) => {
+                return ErrorMessage::new(
+                    ErrorKind::FilesystemError,
+                    "Cannot write the requirements file for uv",
+                    error.to_string(),
+                    "Check that the build's temporary directory is writable and has free space.",
+                );
+            }
+        };
+        if let kiln_buildpack::ToolError::Spawn { .. } = failure.error {
+            return failure.error.message(ErrorKind::DependencyInstallFailed, "", "");
         }
-        let explanation = uv_explanation(&self.failure.output);
-        let advice = if self.locked {
+        let explanation = uv_explanation(&failure.output);
+        let advice = if locked {
             "If uv says the lockfile needs to be updated, run `uv lock` and commit uv.lock. Otherwise check the requirement uv names above: that it exists on the index (UV_INDEX_URL or PIP_INDEX_URL) in a version for this Python."
         } else {
             "Check the requirement uv names above: its name, that a version satisfying it exists on the index (UV_INDEX_URL or PIP_INDEX_URL), and that it supports this Python."
         };
         ErrorMessage::new(
             ErrorKind::DependencyInstallFailed,
-            format!("Installing the dependencies from {} failed", self.what),
+            format!("Installing the dependencies from {what} failed"),
             explanation,
             advice,
         )
@@ -132,7 +144,7 @@ pub(crate) fn install(
     env: &Env,
     scratch: &Path,
 ) -> Result<(), Box<InstallError>> {
-    let failed = |locked| move |failure| Box::new(InstallError { what: dependencies.describe(), locked, failure });
+    let failed = |locked| move |failure| Box::new(InstallError::Uv { what: dependencies.describe(), locked, failure });
     let run = |args: &[&std::ffi::OsStr]| {
         let mut command = Command::new(uv);
         command.args(args).current_dir(app_dir).env_clear().envs(env);
@@ -171,12 +183,8 @@ pub(crate) fn install(
         }
         Dependencies::PoetryLock { pins } => {
             let pinned = scratch.join("requirements.txt");
-            std::fs::write(&pinned, pins.join("\n") + "\n").map_err(|error| {
-                failed(true)(CapturedFailure {
-                    error: kiln_buildpack::ToolError::Spawn { program: "uv".into(), source: error },
-                    output: String::new(),
-                })
-            })?;
+            std::fs::write(&pinned, pins.join("\n") + "\n")
+                .map_err(|error| Box::new(InstallError::Requirements(error)))?;
             pip_install(&pinned, true).map_err(failed(true))
         }
     }
@@ -200,6 +208,13 @@ mod tests {
         assert_eq!(value("REQUESTS_CA_BUNDLE").as_deref(), Some("/platform/ca.pem"));
         assert_eq!(value("PIP_CERT").as_deref(), Some("/platform/ca.pem"));
         assert_eq!(value("UV_PYTHON_DOWNLOADS").as_deref(), Some("never"));
+    }
+
+    #[test]
+    fn an_unwritable_requirements_file_is_a_filesystem_error_not_uv_failing() {
+        let error = InstallError::Requirements(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        let message = error.message();
+        assert_eq!(message.kind, ErrorKind::FilesystemError, "{message:?}");
     }
 
     #[test]

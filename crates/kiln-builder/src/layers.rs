@@ -150,23 +150,26 @@ pub fn kiln_cli_layer(blob_dir: &Path, kiln: &Path) -> Result<LayerBlob, LayersE
     Ok(layer.finish()?)
 }
 
-/// A 64-bit little-endian ELF executable without a `PT_INTERP` program header (no dynamic
-/// loader to find on the build image).
+/// A 64-bit little-endian x86-64 ELF executable without a `PT_INTERP` program header (no
+/// dynamic loader to find on the build image, whose architecture is amd64). Offsets come from
+/// the file, so every sum is checked: a crafted header is refused, never read out of bounds.
 fn is_static_elf(binary: &[u8]) -> bool {
-    const PT_INTERP: u32 = 3;
-    let read = |offset: usize, len: usize| -> Option<u64> {
-        let bytes = binary.get(offset..offset + len)?;
+    const EM_X86_64: u64 = 62;
+    const PT_INTERP: u64 = 3;
+    let read = |offset: u64, len: usize| -> Option<u64> {
+        let start = usize::try_from(offset).ok()?;
+        let bytes = binary.get(start..start.checked_add(len)?)?;
         Some(bytes.iter().rev().fold(0, |value, byte| (value << 8) | u64::from(*byte)))
     };
-    if binary.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) {
+    if binary.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) || read(0x12, 2) != Some(EM_X86_64) {
         return false;
     }
     let (Some(table), Some(entry_size), Some(entries)) = (read(0x20, 8), read(0x36, 2), read(0x38, 2)) else {
         return false;
     };
     (0..entries).all(|index| {
-        usize::try_from(table + index * entry_size).ok().and_then(|offset| read(offset, 4))
-            != Some(u64::from(PT_INTERP))
+        let offset = index.checked_mul(entry_size).and_then(|relative| table.checked_add(relative));
+        offset.and_then(|offset| read(offset, 4)).is_some_and(|kind| kind != PT_INTERP)
     })
 }
 
@@ -222,12 +225,24 @@ mod tests {
         }
         let mut header = vec![0u8; 0x40 + 56];
         header[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        header[0x12] = 62; // x86-64
         header[0x20] = 0x40; // program headers right after the ELF header
         header[0x36] = 56;
         header[0x38] = 1;
         header[0x40] = 1; // PT_LOAD
         assert!(is_static_elf(&header));
         header[0x40] = 3; // PT_INTERP
+        assert!(!is_static_elf(&header));
+        header[0x40] = 1;
+        header[0x12] = 183; // aarch64: statically linked, but not for the amd64 build image
+        assert!(!is_static_elf(&header));
+        header[0x12] = 62;
+        // A table past the end, or one whose offsets overflow, is refused rather than read.
+        header[0x20..0x28].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(!is_static_elf(&header));
+        header[0x20..0x28].copy_from_slice(&0x40u64.to_le_bytes());
+        header[0x36..0x38].copy_from_slice(&u16::MAX.to_le_bytes());
+        header[0x38..0x3a].copy_from_slice(&u16::MAX.to_le_bytes());
         assert!(!is_static_elf(&header));
     }
 

@@ -32,6 +32,12 @@ pub enum CoreError {
         #[source]
         source: walkdir::Error,
     },
+    #[error("cannot restore the file times of the cache in {}: {source}", path.display())]
+    CacheTimes {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Keep(#[from] KeepError),
 }
@@ -81,9 +87,9 @@ impl CoreError {
                 self.to_string(),
                 format!("Correct {name} (`--env {name}=…` or project.toml), or unset it for the default."),
             ),
-            Self::CacheSize { .. } => message(
+            Self::CacheSize { .. } | Self::CacheTimes { .. } => message(
                 ErrorKind::CacheFailed,
-                "Cannot read the build cache".to_string(),
+                "Cannot use the build cache".to_string(),
                 self.to_string(),
                 "Clear the build cache and build again.".to_string(),
             ),

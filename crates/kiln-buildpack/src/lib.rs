@@ -7,7 +7,8 @@
 //!   ([`handle_component_toolchain_layer`] for one published as several archives,
 //!   [`handle_runtime_layer`] for one the image runs on, such as an interpreter);
 //! - [`handle_cache_layer`]: a cache kept while its inputs are unchanged, emptied when over
-//!   its size limit ([`CACHE_LIMIT_ENV`]);
+//!   its size limit ([`CACHE_LIMIT_ENV`]); [`restore_recorded_times`] for a cache whose tool
+//!   compares file times;
 //! - [`stream_tool`] / [`run_streamed`]: a tool run with its output streamed, its failure a
 //!   [`ToolError`] the buildpack maps to a message;
 //! - [`keep_only`]: what a compiled language's image keeps of the source ([`KEEP_FILES_ENV`]);
@@ -29,6 +30,7 @@ mod glob;
 mod keep_files;
 mod launch;
 mod layer_log;
+mod restored_times;
 mod tool;
 mod toolchain;
 mod toolchain_layer;
@@ -43,6 +45,7 @@ pub use failure::print_libcnb_error;
 pub use keep_files::{keep_only, KeepError, KeepPatterns, KEEP_FILES_ENV};
 pub use launch::{default_port_env, web_process};
 pub use layer_log::{empty_cause, replace_unreadable};
+pub use restored_times::{restore_recorded_times, LAYER_FILE_TIME};
 pub use tool::{run_captured, run_streamed, shown_command, stream_tool, CapturedFailure, ToolError};
 pub use toolchain::{resolve, resolve_toolchain, ArchiveContents, Requirement, Toolchain, UnsupportedVersion};
 pub use toolchain_layer::{

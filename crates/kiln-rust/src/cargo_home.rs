@@ -2,9 +2,11 @@
 //! and their sources) and `git` (git dependencies) are cache layers of their own, so that
 //! unchanged dependencies are not fetched again. Published crate versions never change, and
 //! git checkouts are kept by commit, so restored caches stay valid; cargo never removes what a
-//! package stopped using, so both are bounded by the core's size limit.
+//! package stopped using, so both are bounded by the core's size limit. Restored, both get
+//! the file time their cache records, as `target/` does (see [`restore_cargo_times`]).
 
 use crate::cargo_env::CargoPaths;
+use crate::target_dir::restore_cargo_times;
 use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit, CoreError};
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
@@ -26,7 +28,7 @@ where
     B: Buildpack,
     B::Error: From<CoreError> + From<std::io::Error>,
 {
-    let registry = handle_cache_layer(
+    let registry = handle_source_cache_layer(
         context,
         &CacheLayer {
             name: layer_name!("cargo_registry"),
@@ -36,7 +38,7 @@ where
             limit: Some(limit),
         },
     )?;
-    let git = handle_cache_layer(
+    let git = handle_source_cache_layer(
         context,
         &CacheLayer {
             name: layer_name!("cargo_git"),
@@ -54,6 +56,17 @@ where
             .map_err(|error| libcnb::Error::BuildpackError(error.into()))?;
     }
     Ok(CargoHome { home, registry, git })
+}
+
+/// One of the caches of crate sources, with the time its cache records.
+fn handle_source_cache_layer<B>(context: &BuildContext<B>, cache: &CacheLayer<'_>) -> libcnb::Result<PathBuf, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+{
+    let dir = handle_cache_layer(context, cache)?;
+    restore_cargo_times(&dir, cache.title).map_err(|error| libcnb::Error::BuildpackError(error.into()))?;
+    Ok(dir)
 }
 
 impl CargoHome {

@@ -28,6 +28,18 @@ pub trait ServedFunction {
     fn address(&self) -> &str;
     /// What the server has logged so far.
     fn logs(&self) -> String;
+    /// The logs once they hold `text`, or after ten seconds without it: a server's output
+    /// reaches its log file asynchronously, so an answer can come before the line it logged.
+    fn logs_once_they_hold(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if logs.contains(text) || Instant::now() > deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     /// Sends SIGTERM and waits for the server to exit.
     fn terminate(&mut self) -> ExitStatus;
 }
@@ -135,22 +147,10 @@ impl<F: ServedFunction> Suite<'_, F> {
             self.fail(name, &mismatch);
         }
         if let Some(text) = &exchange.answer.log {
-            let logs = self.wait_for_log(text);
+            let logs = self.function.logs_once_they_hold(text);
             if !logs.contains(text.as_str()) {
                 self.fail(name, &format!("the log has no `{text}`:\n{logs}"));
             }
-        }
-    }
-
-    /// Logs reach the file asynchronously: waits up to ten seconds for `text`.
-    fn wait_for_log(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let logs = self.function.logs();
-            if logs.contains(text) || Instant::now() > deadline {
-                return logs;
-            }
-            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

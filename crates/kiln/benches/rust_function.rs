@@ -1,7 +1,7 @@
 //! Rust functions against a bare hyper server, printed as tables: `test-fixtures/rust-http`
 //! built as a function (`FUNC_NAME=hello`): cold build, warm rebuild with no change, rebuild
-//! after a one-line change, image size, cold start alone and under `kiln run`, and throughput
-//! and p99 under wrk beside a plain hyper server with the same answer (benches/bare-hyper),
+//! after a one-line change, image size, cold start alone and under `kiln run`, and throughput,
+//! p99 and RSS under wrk beside a plain hyper server with the same answer (benches/bare-hyper),
 //! side by side in one run. The aims: throughput within 10% of bare hyper, image at
 //! most 25 MB, cold start at most 10 ms, warm rebuild at most 3 s, one-line change at most 20 s.
 //! Run with `scripts/bench` (root, after `scripts/install-deps`); numbers go to BENCHMARKS.md.
@@ -64,6 +64,7 @@ fn main() {
         expect_answer(name, &server.address, BODY, CONTENT_TYPE);
     }
     let loads = interleaved_loads(&servers);
+    let [bare_rss, function_rss] = [&servers[0].1, &servers[1].1].map(Server::rss);
 
     println!("| measure | result | aim |");
     println!("| --- | --- | --- |");
@@ -79,6 +80,8 @@ fn main() {
     println!(
         "| cold start, `kiln run` to first HTTP 200 (image unpacked; median of {START_RUNS}) | {kiln_start:.0} ms | |"
     );
+    println!("| RSS after the load, bare hyper | {:.1} MB | baseline |", mb(bare_rss));
+    println!("| RSS after the load, the function binary alone | {:.1} MB | |", mb(function_rss));
     println!();
     print_loads(&servers, &loads, "bare hyper");
 }

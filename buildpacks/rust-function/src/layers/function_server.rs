@@ -13,7 +13,6 @@ use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 const MANIFEST_TEMPLATE: &str = include_str!("../../server/Cargo.toml");
 const SERVER_LOCK: &str = include_str!("../../server/Cargo.lock");
@@ -59,17 +58,10 @@ fn write_server_crate(
     ];
     std::fs::create_dir_all(dir.join("kiln-function-server")).map_err(RustFunctionError::Scratch)?;
     for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(RustFunctionError::Scratch)?;
-        // Cargo decides whether to recompile a path crate by its files' times: fixed times
-        // keep the server fresh in the target cache while its text is unchanged. A change of
-        // text is also a change of the crate's fingerprint, which cargo checks too.
-        let fixed = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .and_then(|file| file.set_modified(fixed))
-            .map_err(RustFunctionError::Scratch)?;
+        // Written each build, so newer than every restored artifact (see layers/target_dir.rs):
+        // cargo, which goes by file times, compiles the server again, and a changed function
+        // name always reaches the binary.
+        std::fs::write(dir.join(name), text).map_err(RustFunctionError::Scratch)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::app::RunningApp;
 use crate::image_contents::image_paths;
 use crate::world::{expect_success, step, world};
 use crate::{build_with, json, stderr};
+use kiln_test_support::contract::ServedFunction as _;
 use kiln_test_support::request;
 
 /// Builds `fixture_name` twice: the second build must reuse `reused` and give the same digest.
@@ -66,7 +67,9 @@ fn a_nodejs_function_image_holds_node_alone_and_its_server_speaks_express() {
         );
         assert_eq!(answer("GET", "/reject", b"").status, 500, "a rejected promise");
         assert_eq!(answer("GET", "/", b"").status, 200, "the server stopped serving after a rejection");
-        assert!(app.logs().contains("nodejs-http was asked to reject\n    at "), "no stack in:\n{}", app.logs());
+        let stack = "nodejs-http was asked to reject\n    at ";
+        let logs = app.logs_once_they_hold(stack);
+        assert!(logs.contains(stack), "no stack in:\n{logs}");
         assert!(app.stop().success(), "the function did not stop cleanly on SIGTERM");
     });
 }
