@@ -28,7 +28,9 @@ pub(crate) enum DetectError {
 
 /// The source to build, or why there is none.
 pub(crate) fn detect(app_dir: &Path, platform_env: &Env) -> Result<Result<Source, String>, DetectError> {
-    if let Some(named) = platform_env.get_string_lossy(FUNCTION_SOURCE.name).filter(|name| name.ends_with(".wasm")) {
+    if let Some(named) =
+        platform_env.get_string_lossy(FUNCTION_SOURCE.name).filter(|name| is_wasm_file(Path::new(name)))
+    {
         return Ok(Ok(Source::Prebuilt(PathBuf::from(named))));
     }
     if app_dir.join("Cargo.toml").is_file() {
@@ -42,7 +44,7 @@ pub(crate) fn detect(app_dir: &Path, platform_env: &Env) -> Result<Result<Source
     let mut components = Vec::new();
     for entry in std::fs::read_dir(app_dir).map_err(DetectError::ReadRoot)? {
         let path = entry.map_err(DetectError::ReadRoot)?.path();
-        if path.extension().is_some_and(|extension| extension == "wasm") && path.is_file() {
+        if is_wasm_file(&path) && path.is_file() {
             components.push(PathBuf::from(path.file_name().unwrap_or_default()));
         }
     }
@@ -56,6 +58,11 @@ pub(crate) fn detect(app_dir: &Path, platform_env: &Env) -> Result<Result<Source
             FUNCTION_SOURCE.name
         )),
     })
+}
+
+/// A `.wasm` file name, in any case (`FUNCTION.WASM` too).
+fn is_wasm_file(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("wasm"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use kiln_wasm_host::validate::{ComponentProblem, ALLOWED_IMPORTS, HANDLER_EXPORT
 #[derive(Debug)]
 pub(crate) enum WasmFunctionError {
     Detect(DetectError),
-    /// Detection passed but the build finds no source to build (the component FUNC_SRC names
+    /// Detection passed but the build finds no source to build (the component `FUNC_SRC` names
     /// is not there).
     NoSource(String),
     CargoToml(CargoTomlError),
@@ -75,7 +75,7 @@ impl WasmFunctionError {
                 error.to_string(),
                 "Make the crate a library with `[lib] crate-type = [\"cdylib\"]` that exports wasi:http/incoming-handler (the wasip2 crate's `wasip2::http::proxy::export!` does).",
             ),
-            Self::Component(error) => component_message(error),
+            Self::Component(error) => component_message(&error),
             Self::Scratch(error) => message(
                 ErrorKind::FilesystemError,
                 "Cannot write the build's files",
@@ -86,9 +86,9 @@ impl WasmFunctionError {
     }
 }
 
-fn component_message(error: ComponentError) -> ErrorMessage {
+fn component_message(error: &ComponentError) -> ErrorMessage {
     let body = error.to_string();
-    let (kind, header, advice) = match &error {
+    let (kind, header, advice) = match error {
         ComponentError::Read { .. } => (
             ErrorKind::InvalidSource,
             "Cannot read the component",
