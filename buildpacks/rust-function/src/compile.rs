@@ -2,16 +2,15 @@
 //! cargo settings honoured, the paths that would differ between machines remapped, and the
 //! binary found from cargo's own report of what it built.
 
-use crate::cargo_env::CargoPaths;
 use crate::layers::function_server::SERVER_PACKAGE;
 use kiln_buildpack::{print, run_streamed, shown_command, style, ToolError};
+use kiln_rust::cargo_env::{reproducible_config, CargoPaths};
 use libcnb::Env;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where the remapped paths appear in the binary and in messages: stable, and short.
-const REMAPPED_SOURCE: &str = ".";
 const REMAPPED_SERVER: &str = "/kiln/function-server";
 
 /// What to build.
@@ -50,22 +49,10 @@ pub(crate) fn cargo_build_command(env: &Env, app_dir: &Path, paths: &CargoPaths,
     if !target.features.is_empty() {
         command.arg("--features").arg(target.features.join(","));
     }
-    // Config on the command line is merged with the source's .cargo/config.toml (arrays are
-    // joined) and wins over Cargo.toml's profile: a stripped binary, and no path of this
-    // build's machine in it or in messages.
-    let remaps: Vec<String> = [
-        (app_dir, REMAPPED_SOURCE),
-        (paths.home.as_path(), "/cargo"),
-        (paths.registry.as_path(), "/cargo/registry"),
-        (paths.git.as_path(), "/cargo/git"),
-        (paths.target.as_path(), "/target"),
-        (paths.server.as_path(), REMAPPED_SERVER),
-    ]
-    .iter()
-    .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
-    .collect();
-    command.arg("--config").arg(format!("build.rustflags = [{}]", remaps.join(", ")));
-    command.args(["--config", "profile.release.strip = true"]);
+    // A stripped binary, and no path of this build's machine in it or in messages.
+    for config in reproducible_config(app_dir, paths, &[(paths.server.as_path(), REMAPPED_SERVER)]) {
+        command.arg("--config").arg(config);
+    }
     // cargo finds .cargo/config.toml from its working directory: the source's applies.
     command.current_dir(app_dir).env_clear().envs(env);
     command

@@ -1,15 +1,13 @@
 //! What this buildpack builds: a Cargo package or workspace (`Cargo.toml` at the source root),
 //! unless its `.cargo/config.toml` builds for `wasm32-wasip2`, which the Wasm buildpack builds.
 
-use std::path::{Path, PathBuf};
+use kiln_rust::{builds_for_wasm, WasmTargetError, WASM_TARGET};
+use std::path::Path;
 
 /// Shown by `kiln build` when no buildpack detects; kept in step with buildpack.toml's
 /// `[metadata.kiln] detects` by a test.
 pub(crate) const DETECTS: &str =
     "a Cargo.toml at the source root (crates built for wasm32-wasip2 are the Wasm buildpack's)";
-
-/// The target whose crates are left to the Wasm buildpack.
-const WASM_TARGET: &str = "wasm32-wasip2";
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Detection {
@@ -17,19 +15,11 @@ pub(crate) enum Detection {
     Fail(String),
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("cannot read {}: {source}", path.display())]
-pub(crate) struct DetectError {
-    path: PathBuf,
-    #[source]
-    source: std::io::Error,
-}
-
 pub(crate) fn has_cargo_toml(app_dir: &Path) -> bool {
     app_dir.join("Cargo.toml").is_file()
 }
 
-pub(crate) fn detect(app_dir: &Path) -> Result<Detection, DetectError> {
+pub(crate) fn detect(app_dir: &Path) -> Result<Detection, WasmTargetError> {
     if !has_cargo_toml(app_dir) {
         return Ok(Detection::Fail(
             "No Cargo.toml at the source root: kiln/rust-function builds Cargo packages. \
@@ -37,36 +27,13 @@ pub(crate) fn detect(app_dir: &Path) -> Result<Detection, DetectError> {
                 .to_string(),
         ));
     }
-    // Cargo reads `.cargo/config.toml`, and `.cargo/config` where that is missing.
-    for name in ["config.toml", "config"] {
-        let path = app_dir.join(".cargo").join(name);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(DetectError { path, source }),
-        };
-        // A config cargo cannot parse fails the build with cargo's own message.
-        if builds_for_wasm(&text) {
-            return Ok(Detection::Fail(format!(
-                ".cargo/{name} sets build.target to {WASM_TARGET}: the Wasm buildpack builds this crate, \
-                 not kiln/rust-function."
-            )));
-        }
-        break;
+    if let Some(name) = builds_for_wasm(app_dir)? {
+        return Ok(Detection::Fail(format!(
+            ".cargo/{name} sets build.target to {WASM_TARGET}: the Wasm buildpack builds this crate, \
+             not kiln/rust-function."
+        )));
     }
     Ok(Detection::Pass)
-}
-
-/// Whether a cargo config's `build.target` (a target or a list of them) names the Wasm target.
-fn builds_for_wasm(config: &str) -> bool {
-    let Ok(config) = toml::from_str::<toml::Table>(config) else {
-        return false;
-    };
-    match config.get("build").and_then(|build| build.get("target")) {
-        Some(toml::Value::String(target)) => target == WASM_TARGET,
-        Some(toml::Value::Array(targets)) => targets.iter().any(|target| target.as_str() == Some(WASM_TARGET)),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

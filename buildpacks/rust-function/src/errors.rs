@@ -2,23 +2,20 @@
 //! user reads (header, body, advice) with its kind.
 
 use crate::compile::CompileError;
-use crate::detect::DetectError;
 use crate::function::{expected_signature, FunctionError};
 use crate::package::{PackageError, FUNC_BIN_ENV};
-use crate::toolchain::ToolchainFileError;
 use kiln_buildpack::CoreError;
 use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_function::{ConfigError, FunctionConfig, InvalidFunctionName, FUNCTION_SOURCE};
-use std::path::PathBuf;
+use kiln_rust::cargo_toml::CargoTomlError;
+use kiln_rust::toolchain::ToolchainFileError;
+use kiln_rust::WasmTargetError;
 
 /// The large payloads are boxed so `libcnb::Result` stays small on the happy path.
 #[derive(Debug)]
 pub(crate) enum RustFunctionError {
-    Detect(DetectError),
-    CargoToml {
-        path: PathBuf,
-        cause: String,
-    },
+    Detect(WasmTargetError),
+    CargoToml(CargoTomlError),
     ToolchainFile(ToolchainFileError),
     /// The toolchain (inventory, version, download), the caches and the keep setting.
     Core(Box<CoreError>),
@@ -43,6 +40,13 @@ impl From<RustFunctionError> for libcnb::Error<RustFunctionError> {
     }
 }
 
+/// The shared cargo layers' file errors (kiln-rust): files of the build.
+impl From<std::io::Error> for RustFunctionError {
+    fn from(error: std::io::Error) -> Self {
+        Self::Scratch(error)
+    }
+}
+
 impl From<CoreError> for RustFunctionError {
     fn from(error: CoreError) -> Self {
         Self::Core(Box::new(error))
@@ -59,18 +63,8 @@ impl RustFunctionError {
                 error.to_string(),
                 "Make every file of the source readable and build again.",
             ),
-            Self::CargoToml { path, cause } => message(
-                ErrorKind::InvalidSource,
-                "Cannot use Cargo.toml",
-                format!("{}: {cause}", path.display()),
-                "Fix Cargo.toml: `cargo metadata` shows what cargo thinks of it.",
-            ),
-            Self::ToolchainFile(error) => message(
-                ErrorKind::InvalidSource,
-                "Cannot tell which Rust to use",
-                error.to_string(),
-                "Write the channel as rustup does: `[toolchain]\\nchannel = \"1.95.0\"` in rust-toolchain.toml, and rust-version = \"1.85\" in Cargo.toml.",
-            ),
+            Self::CargoToml(error) => error.message(),
+            Self::ToolchainFile(error) => error.message(),
             Self::Core(error) => error.message(),
             Self::Metadata(output) => message(
                 ErrorKind::InvalidSource,

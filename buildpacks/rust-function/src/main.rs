@@ -2,31 +2,29 @@
 //! `web` process: an app (its binary target, or `FUNC_BIN`'s) or a function (`FUNC_NAME` names
 //! a `pub fn` of the library; kiln generates the hyper server that serves it, see server/).
 
-mod cargo_env;
 mod compile;
 mod detect;
 mod errors;
 mod function;
 mod layers;
 mod package;
-mod rust_version;
-mod toolchain;
 
-use crate::cargo_env::{cargo_env, CargoPaths};
 use crate::compile::{compile, BuildTarget};
 use crate::detect::{detect, has_cargo_toml, Detection, DETECTS};
 use crate::errors::RustFunctionError;
 use crate::function::RUST_IDENTIFIER;
 use crate::layers::app::handle_app_layer;
-use crate::layers::cargo_home::handle_cargo_home_layer;
 use crate::layers::function_server::{handle_function_server_layer, CLOUDEVENT_FEATURE, SERVER_BINARY, SERVER_PACKAGE};
-use crate::layers::rust_toolchain::handle_rust_toolchain_layer;
-use crate::layers::target_dir::handle_target_dir_layer;
 use crate::package::{Metadata, FUNC_BIN_ENV};
-use crate::toolchain::{Requirement, RUST};
 use kiln_buildpack::{detection_failed, function_config};
 use kiln_buildpack::{keep_only, print, print_libcnb_error, resolve_toolchain, CacheLimit, CoreError, KeepPatterns};
 use kiln_function::{check_function_name, FunctionConfig, SignatureType};
+use kiln_rust::cargo_env::{cargo_env, CargoPaths};
+use kiln_rust::cargo_home::handle_cargo_home_layer;
+use kiln_rust::cargo_toml::read_cargo_toml;
+use kiln_rust::target_dir::handle_target_dir_layer;
+use kiln_rust::toolchain::{self, Requirement, RUST};
+use kiln_rust::toolchain_layer::handle_rust_toolchain_layer;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
@@ -57,7 +55,7 @@ impl Buildpack for RustFunctionBuildpack {
         let started = print::buildpack("kiln Rust");
         let platform_env = context.platform.env();
         // Settings are checked before anything is downloaded or compiled.
-        let cargo_toml = read_cargo_toml(&context.app_dir)?;
+        let cargo_toml = read_cargo_toml(&context.app_dir).map_err(RustFunctionError::CargoToml)?;
         let function = function_config(platform_env).map_err(RustFunctionError::FunctionConfig)?;
         if let Some(config) = &function {
             check_function_name(&config.target, &RUST_IDENTIFIER).map_err(RustFunctionError::FunctionName)?;
@@ -101,13 +99,6 @@ impl Buildpack for RustFunctionBuildpack {
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
         print_libcnb_error(error, RustFunctionError::message);
     }
-}
-
-fn read_cargo_toml(app_dir: &Path) -> Result<toml::Table, RustFunctionError> {
-    let path = app_dir.join("Cargo.toml");
-    let cargo_error = |cause: String| RustFunctionError::CargoToml { path: path.clone(), cause };
-    let text = std::fs::read_to_string(&path).map_err(|error| cargo_error(error.to_string()))?;
-    toml::from_str(&text).map_err(|error| cargo_error(error.to_string()))
 }
 
 /// The source's packages and targets, without resolving dependencies (no download).

@@ -19,6 +19,8 @@ mod platform;
 mod python;
 #[path = "e2e/rust.rs"]
 mod rust;
+#[path = "e2e/wasm.rs"]
+mod wasm;
 #[path = "e2e/world.rs"]
 mod world;
 
@@ -195,25 +197,32 @@ fn undetected_sources_say_why_and_leave_no_tag() {
     }
 }
 
-/// Every fixture with a `contract.toml` (Go's, Node.js's, Python's and Rust's today; each new language adds its own) is built
+/// Every fixture with a `contract.toml` (Go's, Node.js's, Python's, Rust's and Wasm's today; each new language adds its own) is built
 /// with its build env, run with `kiln run`, and passes the function contract suite. A
 /// language's fixtures (named `<language>-…`) share one repository, a tag each, and so one
 /// build cache: their dependencies are fetched and compiled once.
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, the Go module proxy, the npm registry, PyPI, crates.io; scripts/test runs it"]
 fn every_contract_fixture_passes_the_function_contract() {
-    let w = world();
     let fixtures = Expectations::of_all_fixtures(&repo_root().join("test-fixtures"));
     let languages: std::collections::BTreeSet<&str> =
         fixtures.iter().filter_map(|(name, _, _)| name.split('-').next()).collect();
     assert_eq!(
         languages.into_iter().collect::<Vec<_>>(),
-        ["go", "nodejs", "python", "rust"],
+        ["go", "nodejs", "python", "rust", "wasm"],
         "a language's contract fixtures are missing: {:?}",
         fixtures.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
+    let failures = contract_failures(&fixtures);
+    assert!(failures.is_empty(), "the function contract failed:\n{failures}");
+}
+
+/// Builds each of `fixtures` with its build env into `contract/<language>:<name>`, runs it with
+/// `kiln run` and checks it with the function contract suite; returns what failed.
+fn contract_failures(fixtures: &[(String, std::path::PathBuf, Expectations)]) -> String {
+    let w = world();
     let mut failures = String::new();
-    for (name, _, expectations) in &fixtures {
+    for (name, _, expectations) in fixtures {
         let env: Vec<&str> = expectations.build.env.iter().map(String::as_str).collect();
         let language = name.split('-').next().unwrap_or(name);
         let (output, image) = build_tagged(name, &format!("contract/{language}:{name}"), &w.inventory, &env);
@@ -230,7 +239,7 @@ fn every_contract_fixture_passes_the_function_contract() {
             let _ = writeln!(failures, "{name}:\n{problems}\nits log:\n{}", app.logs());
         }
     }
-    assert!(failures.is_empty(), "the function contract failed:\n{failures}");
+    failures
 }
 
 #[test]

@@ -2,7 +2,4 @@
 //! contents can be reused and says why (the core's layers log their decisions themselves).
 
 pub(crate) mod app;
-pub(crate) mod cargo_home;
 pub(crate) mod function_server;
-pub(crate) mod rust_toolchain;
-pub(crate) mod target_dir;

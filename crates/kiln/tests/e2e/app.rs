@@ -14,17 +14,18 @@ pub(crate) struct RunningApp {
 
 impl RunningApp {
     pub(crate) fn start(cache_dir: &Path, image: &str) -> Self {
-        Self::start_on(cache_dir, image, None)
+        Self::start_on(cache_dir, image, None, &[])
     }
 
     /// `kiln run` with `--address ADDRESS` when given (else kiln's default, 127.0.0.1), asked on
-    /// that address.
-    pub(crate) fn start_on(cache_dir: &Path, image: &str, address: Option<&str>) -> Self {
+    /// that address, and an `--env` for each of `env` (`NAME=VALUE`).
+    pub(crate) fn start_on(cache_dir: &Path, image: &str, address: Option<&str>, env: &[&str]) -> Self {
         let port = kiln_test_support::free_port();
         let log = tempfile::NamedTempFile::new().expect("log file");
         let port_arg = port.to_string();
         let mut args = vec!["run", image, "--port", &port_arg];
         args.extend(address.iter().flat_map(|address| ["--address", *address]));
+        args.extend(env.iter().flat_map(|setting| ["--env", *setting]));
         let process = Command::new(env!("CARGO_BIN_EXE_kiln"))
             .args(&args)
             .env("KILN_CACHE_DIR", cache_dir)

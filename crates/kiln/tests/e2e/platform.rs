@@ -297,13 +297,13 @@ fn kiln_run_serves_a_function_on_127_0_0_1_unless_address_says_otherwise() {
     expect_success(&kiln_build(&w.cache_dir, &source, &image, &w.inventory, &["FUNC_NAME=HelloWorld"]));
     let port_of = |app: &RunningApp| app.address.rsplit(':').next().expect("a port").to_string();
 
-    let mut default = RunningApp::start_on(&w.cache_dir, &image, None);
+    let mut default = RunningApp::start_on(&w.cache_dir, &image, None, &[]);
     assert_eq!(default.get_when_up("/").status, 200);
     let elsewhere = format!("127.0.0.2:{}", port_of(&default));
     assert!(get(&elsewhere, "/").is_none(), "by default the function also answered on {elsewhere}");
     drop(default);
 
-    let mut chosen = RunningApp::start_on(&w.cache_dir, &image, Some("127.0.0.2"));
+    let mut chosen = RunningApp::start_on(&w.cache_dir, &image, Some("127.0.0.2"), &[]);
     assert_eq!(chosen.get_when_up("/").status, 200);
     let default_address = format!("127.0.0.1:{}", port_of(&chosen));
     assert!(get(&default_address, "/").is_none(), "with --address 127.0.0.2 it answered on {default_address}");

@@ -445,8 +445,8 @@ impl ToolArchive {
     fn rust(dir: &Path) -> Vec<Self> {
         let rustc = stdout_of(Command::new("rustc").arg("--version"));
         let version = rustc.split_whitespace().nth(1).expect("rustc --version names a version").to_string();
-        let inventory = std::fs::read_to_string(repo_root().join("buildpacks/rust-function/inventory.toml"))
-            .expect("the Rust inventory");
+        let inventory =
+            std::fs::read_to_string(repo_root().join("crates/kiln-rust/inventory.toml")).expect("the Rust inventory");
         let entries: Vec<&str> = inventory
             .split("[[artifacts]]")
             .skip(1)

@@ -5,19 +5,24 @@
 //! stale artifacts by file times, which the lifecycle's restore scrambles: see
 //! [`restore_cargo_times`].
 
-use crate::errors::RustFunctionError;
 use crate::rust_version::RustVersion;
-use crate::RustFunctionBuildpack;
-use kiln_buildpack::{handle_cache_layer, print, restore_recorded_times, CacheLayer, CacheLimit, LAYER_FILE_TIME};
+use kiln_buildpack::{
+    handle_cache_layer, print, restore_recorded_times, CacheLayer, CacheLimit, CoreError, LAYER_FILE_TIME,
+};
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
+use libcnb::Buildpack;
 use std::path::{Path, PathBuf};
 
-pub(crate) fn handle_target_dir_layer(
-    context: &BuildContext<RustFunctionBuildpack>,
+pub fn handle_target_dir_layer<B>(
+    context: &BuildContext<B>,
     rust_version: &RustVersion,
     limit: CacheLimit,
-) -> libcnb::Result<PathBuf, RustFunctionError> {
+) -> libcnb::Result<PathBuf, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+{
     let rust_version = rust_version.to_string();
     let title = "target directory";
     let target = handle_cache_layer(
@@ -30,7 +35,7 @@ pub(crate) fn handle_target_dir_layer(
             limit: Some(limit),
         },
     )?;
-    restore_cargo_times(&target, title)?;
+    restore_cargo_times(&target, title).map_err(|error| libcnb::Error::BuildpackError(error.into()))?;
     Ok(target)
 }
 
@@ -42,8 +47,8 @@ pub(crate) fn handle_target_dir_layer(
 /// all, no artifact is newer than another, and the crate sources the caches hold (published
 /// or git, which never change) are no newer than the artifacts; the sources of the build's
 /// own path crates are, so cargo compiles those again, and only those.
-pub(crate) fn restore_cargo_times(cache: &Path, title: &str) -> Result<(), RustFunctionError> {
-    let files = restore_recorded_times(cache).map_err(RustFunctionError::from)?;
+pub(crate) fn restore_cargo_times(cache: &Path, title: &str) -> Result<(), CoreError> {
+    let files = restore_recorded_times(cache)?;
     if files > 0 {
         print::sub_bullet(format!(
             "Gave the {title}'s {files} files the time the cache records, {LAYER_FILE_TIME} (the \

@@ -2,18 +2,18 @@
 //! platform env, and the caches in their layers.
 
 use libcnb::Env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where the layers put cargo's files.
-pub(crate) struct CargoPaths {
+pub struct CargoPaths {
     /// `CARGO_HOME`: a fresh directory each build whose `registry` and `git` are the caches.
-    pub(crate) home: PathBuf,
-    pub(crate) registry: PathBuf,
-    pub(crate) git: PathBuf,
+    pub home: PathBuf,
+    pub registry: PathBuf,
+    pub git: PathBuf,
     /// `CARGO_TARGET_DIR`, a cache.
-    pub(crate) target: PathBuf,
+    pub target: PathBuf,
     /// The generated function server's crate (unused by app builds).
-    pub(crate) server: PathBuf,
+    pub server: PathBuf,
 }
 
 /// Settings a user may give with `kiln build --env` besides `CARGO_*` (cargo's own
@@ -25,7 +25,8 @@ const USER_SETTINGS: [&str; 3] = ["RUSTFLAGS", "SSL_CERT_FILE", "RUSTC_WRAPPER"]
 /// `platform` and the cache locations, which are the buildpack's: `CARGO_HOME` and
 /// `CARGO_TARGET_DIR` are set last, over the user's (and cargo reads `CARGO_TARGET_DIR` before
 /// `CARGO_BUILD_TARGET_DIR`).
-pub(crate) fn cargo_env(process: &Env, platform: &Env, paths: &CargoPaths) -> Env {
+#[must_use]
+pub fn cargo_env(process: &Env, platform: &Env, paths: &CargoPaths) -> Env {
     let mut env = process.clone();
     for (name, value) in platform {
         let text = name.to_string_lossy();
@@ -36,6 +37,26 @@ pub(crate) fn cargo_env(process: &Env, platform: &Env, paths: &CargoPaths) -> En
     env.insert("CARGO_HOME", &paths.home);
     env.insert("CARGO_TARGET_DIR", &paths.target);
     env
+}
+
+/// `--config` values that make a release build reproducible: every path of this build's
+/// machine (the source, the caches, and `extra` ones) remapped to a stable one in the output and
+/// in messages, and the output stripped. Config on the command line is merged with the source's
+/// .cargo/config.toml (arrays are joined) and wins over Cargo.toml's profile.
+#[must_use]
+pub fn reproducible_config(app_dir: &Path, paths: &CargoPaths, extra: &[(&Path, &str)]) -> [String; 2] {
+    let remaps: Vec<String> = [
+        (app_dir, "."),
+        (paths.home.as_path(), "/cargo"),
+        (paths.registry.as_path(), "/cargo/registry"),
+        (paths.git.as_path(), "/cargo/git"),
+        (paths.target.as_path(), "/target"),
+    ]
+    .iter()
+    .chain(extra)
+    .map(|(from, to)| format!("\"--remap-path-prefix={}={to}\"", from.display()))
+    .collect();
+    [format!("build.rustflags = [{}]", remaps.join(", ")), "profile.release.strip = true".to_string()]
 }
 
 #[cfg(test)]

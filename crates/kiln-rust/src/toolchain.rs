@@ -9,15 +9,16 @@
 
 use crate::rust_version::{InvalidVersion, PartialVersion, RustVersion};
 use kiln_buildpack::{ArchiveContents, CoreError, Toolchain};
+use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_inventory::{Artifact, Tool, INVENTORY_ENV};
 use libcnb::{Env, Target};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub(crate) const EMBEDDED_INVENTORY: &str = include_str!("../inventory.toml");
+pub const EMBEDDED_INVENTORY: &str = include_str!("../inventory.toml");
 
 /// The toolchain as a whole, named by its `rustc` entries: the version is picked among them.
-pub(crate) const RUST: Toolchain = Toolchain {
+pub const RUST: Toolchain = Toolchain {
     tool: Tool::secondary("rustc"),
     title: "Rust",
     embedded_inventory: EMBEDDED_INVENTORY,
@@ -34,7 +35,7 @@ const HOST_STD: Tool = Tool::secondary("rust-std");
 
 /// What the source asks of the Rust version.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Requirement {
+pub enum Requirement {
     /// A toolchain file's channel naming a release, `1.95.0`, or a minor line, `1.95`.
     Channel { version: PartialVersion, file: &'static str },
     /// A toolchain file's channel kiln has no archives for: `nightly`, `beta`, a dated one.
@@ -46,7 +47,7 @@ pub(crate) enum Requirement {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ToolchainFileError {
+pub enum ToolchainFileError {
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -63,13 +64,25 @@ pub(crate) enum ToolchainFileError {
     RustVersion(InvalidVersion),
 }
 
+impl ToolchainFileError {
+    #[must_use]
+    pub fn message(&self) -> ErrorMessage {
+        ErrorMessage::new(
+            ErrorKind::InvalidSource,
+            "Cannot tell which Rust to use",
+            self.to_string(),
+            "Write the channel as rustup does: `[toolchain]\\nchannel = \"1.95.0\"` in rust-toolchain.toml, and rust-version = \"1.85\" in Cargo.toml.",
+        )
+    }
+}
+
 const TOOLCHAIN_FILES: [&str; 2] = ["rust-toolchain", "rust-toolchain.toml"];
 
 impl Requirement {
     /// The requirement of the source in `app_dir`: rustup's toolchain files first (the older
     /// `rust-toolchain` wins when both exist, as with rustup), then `cargo_toml`'s
     /// `rust-version`.
-    pub(crate) fn of(app_dir: &Path, cargo_toml: &toml::Table) -> Result<Self, ToolchainFileError> {
+    pub fn of(app_dir: &Path, cargo_toml: &toml::Table) -> Result<Self, ToolchainFileError> {
         for file in TOOLCHAIN_FILES {
             let path = app_dir.join(file);
             match std::fs::read_to_string(&path) {
@@ -151,7 +164,7 @@ impl fmt::Display for Requirement {
 
 /// The archives beside `rustc` of its release: cargo, the build target's standard library and
 /// those of `extra_targets` (`rust-std-<target>` tools), from the same inventory.
-pub(crate) fn components(
+pub fn components(
     rustc: &Artifact<RustVersion>,
     extra_targets: &[Tool],
     platform_env: &Env,
@@ -187,7 +200,7 @@ fn is_documentation(path: &Path) -> bool {
 /// Lays out the unpacked dist archives in `parts` as one toolchain at `home`: each archive
 /// lists its components in its `components` file, and each component directory holds
 /// `bin/`, `lib/`, … relative to the install prefix (what `install.sh --prefix` copies).
-pub(crate) fn assemble(parts: &[PathBuf], home: &Path) -> std::io::Result<()> {
+pub fn assemble(parts: &[PathBuf], home: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(home)?;
     for part in parts {
         for component in std::fs::read_to_string(part.join("components"))?.lines().filter(|line| !line.is_empty()) {

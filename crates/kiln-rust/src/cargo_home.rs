@@ -6,26 +6,28 @@
 //! the file time their cache records, as `target/` does (see [`restore_cargo_times`]).
 
 use crate::cargo_env::CargoPaths;
-use crate::errors::RustFunctionError;
-use crate::layers::target_dir::restore_cargo_times;
-use crate::RustFunctionBuildpack;
-use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit};
+use crate::target_dir::restore_cargo_times;
+use kiln_buildpack::{handle_cache_layer, CacheLayer, CacheLimit, CoreError};
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::UncachedLayerDefinition;
+use libcnb::Buildpack;
 use std::path::PathBuf;
 
 /// `CARGO_HOME` and its two caches.
-pub(crate) struct CargoHome {
-    pub(crate) home: PathBuf,
-    pub(crate) registry: PathBuf,
-    pub(crate) git: PathBuf,
+pub struct CargoHome {
+    pub home: PathBuf,
+    pub registry: PathBuf,
+    pub git: PathBuf,
 }
 
-pub(crate) fn handle_cargo_home_layer(
-    context: &BuildContext<RustFunctionBuildpack>,
-    limit: CacheLimit,
-) -> libcnb::Result<CargoHome, RustFunctionError> {
+/// The caches and `CARGO_HOME` linking to them; a failure to link is the buildpack's
+/// `std::io::Error` (a file of the build that cannot be written).
+pub fn handle_cargo_home_layer<B>(context: &BuildContext<B>, limit: CacheLimit) -> libcnb::Result<CargoHome, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError> + From<std::io::Error>,
+{
     let registry = handle_source_cache_layer(
         context,
         &CacheLayer {
@@ -50,23 +52,26 @@ pub(crate) fn handle_cargo_home_layer(
         context.uncached_layer(layer_name!("cargo_home"), UncachedLayerDefinition { build: false, launch: false })?;
     let home = layer.path();
     for (name, cache) in [("registry", &registry), ("git", &git)] {
-        std::os::unix::fs::symlink(cache, home.join(name)).map_err(RustFunctionError::Scratch)?;
+        std::os::unix::fs::symlink(cache, home.join(name))
+            .map_err(|error| libcnb::Error::BuildpackError(error.into()))?;
     }
     Ok(CargoHome { home, registry, git })
 }
 
 /// One of the caches of crate sources, with the time its cache records.
-fn handle_source_cache_layer(
-    context: &BuildContext<RustFunctionBuildpack>,
-    cache: &CacheLayer<'_>,
-) -> libcnb::Result<PathBuf, RustFunctionError> {
+fn handle_source_cache_layer<B>(context: &BuildContext<B>, cache: &CacheLayer<'_>) -> libcnb::Result<PathBuf, B::Error>
+where
+    B: Buildpack,
+    B::Error: From<CoreError>,
+{
     let dir = handle_cache_layer(context, cache)?;
-    restore_cargo_times(&dir, cache.title)?;
+    restore_cargo_times(&dir, cache.title).map_err(|error| libcnb::Error::BuildpackError(error.into()))?;
     Ok(dir)
 }
 
 impl CargoHome {
-    pub(crate) fn paths(self, target: PathBuf, server: PathBuf) -> CargoPaths {
+    #[must_use]
+    pub fn paths(self, target: PathBuf, server: PathBuf) -> CargoPaths {
         CargoPaths { home: self.home, registry: self.registry, git: self.git, target, server }
     }
 }

@@ -7,23 +7,23 @@ use std::str::FromStr;
 
 /// A stable Rust release: `1.95.0`. Ordered by number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct RustVersion {
-    pub(crate) major: u64,
-    pub(crate) minor: u64,
-    pub(crate) patch: u64,
+pub struct RustVersion {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: u64,
 }
 
 /// A version as the source may write it: `1.95` (any patch) or `1.95.0`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct PartialVersion {
-    pub(crate) major: u64,
-    pub(crate) minor: u64,
-    pub(crate) patch: Option<u64>,
+pub struct PartialVersion {
+    pub major: u64,
+    pub minor: u64,
+    pub patch: Option<u64>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a Rust version such as 1.95.0")]
-pub(crate) struct InvalidVersion(pub(crate) String);
+pub struct InvalidVersion(pub String);
 
 impl FromStr for PartialVersion {
     type Err = InvalidVersion;
@@ -57,12 +57,14 @@ impl FromStr for RustVersion {
 
 impl PartialVersion {
     /// The oldest release it names: `1.95` is `1.95.0`.
-    pub(crate) fn lowest(self) -> RustVersion {
+    #[must_use]
+    pub fn lowest(self) -> RustVersion {
         RustVersion { major: self.major, minor: self.minor, patch: self.patch.unwrap_or(0) }
     }
 
     /// Whether `version` is the release it names (any patch when it names none).
-    pub(crate) fn matches(self, version: RustVersion) -> bool {
+    #[must_use]
+    pub fn matches(self, version: RustVersion) -> bool {
         (self.major, self.minor) == (version.major, version.minor) && self.patch.is_none_or(|p| p == version.patch)
     }
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    kiln_wasm_host::main()
+}
