@@ -23,9 +23,23 @@ fn code_config() -> Config {
     config
 }
 
-/// The engine the buildpack precompiles with.
+/// The engine the buildpack precompiles with. It targets the host binary's platform (musl, this
+/// architecture) with a fixed CPU baseline, x86-64-v2 on x86-64, instead of the features of the
+/// machine that builds: the image's code is the same wherever it is built (so is its digest)
+/// and runs on machines older than the builder's. Loading checks each feature against the CPU.
 pub(crate) fn compile_engine() -> wasmtime::Result<Engine> {
-    Engine::new(&code_config())
+    let mut config = code_config();
+    config.target(&format!("{}-unknown-linux-musl", std::env::consts::ARCH))?;
+    if cfg!(target_arch = "x86_64") {
+        // SAFETY: a preset only enables CPU features. Code that uses a feature the serving
+        // machine lacks is refused when it is loaded (wasmtime checks every enabled ISA flag
+        // against the CPU), never run.
+        #[expect(unsafe_code, reason = "setting cranelift flags is unsafe in wasmtime's API")]
+        unsafe {
+            config.cranelift_flag_enable("x86-64-v2");
+        }
+    }
+    Engine::new(&config)
 }
 
 /// The engine the host serves with: the same code settings, plus a pool of instance slots sized
