@@ -2,7 +2,7 @@
 //! `wasi:http/proxy` component, and precompiled for the run image by the same host code that
 //! serves it (kiln-wasm-host), so starting compiles nothing.
 
-use kiln_wasm_host::validate::{check_proxy_component, ComponentProblem};
+use kiln_wasm_host::validate::{check_proxy_component, ComponentProblem, Filesystem};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,9 +19,11 @@ pub(crate) enum ComponentError {
     Precompile { path: PathBuf, error: kiln_wasm_host::PrecompileError },
 }
 
-/// The precompiled code of the component at `path` (`shown` in messages), once it is checked.
-pub(crate) fn precompile(path: &Path, shown: &Path) -> Result<Vec<u8>, ComponentError> {
+/// The precompiled code of the component at `path` (`shown` in messages), once it is checked
+/// (with `filesystem` imports allowed or not).
+pub(crate) fn precompile(path: &Path, shown: &Path, filesystem: Filesystem) -> Result<Vec<u8>, ComponentError> {
     let bytes = std::fs::read(path).map_err(|source| ComponentError::Read { path: shown.to_path_buf(), source })?;
-    check_proxy_component(&bytes).map_err(|problem| ComponentError::Invalid { path: shown.to_path_buf(), problem })?;
+    check_proxy_component(&bytes, filesystem)
+        .map_err(|problem| ComponentError::Invalid { path: shown.to_path_buf(), problem })?;
     kiln_wasm_host::precompile(&bytes).map_err(|error| ComponentError::Precompile { path: shown.to_path_buf(), error })
 }

@@ -4,11 +4,13 @@
 use crate::compile::CompileError;
 use crate::component::ComponentError;
 use crate::detect::DetectError;
+use crate::settings::SettingsError;
 use kiln_buildpack::CoreError;
 use kiln_error::{ErrorKind, ErrorMessage};
 use kiln_rust::cargo_toml::CargoTomlError;
 use kiln_rust::toolchain::ToolchainFileError;
-use kiln_wasm_host::validate::{ComponentProblem, ALLOWED_IMPORTS, HANDLER_EXPORT};
+use kiln_wasm_host::grants::DIR_GRANT;
+use kiln_wasm_host::validate::{ComponentProblem, ALLOWED_IMPORTS, FILESYSTEM_IMPORTS, HANDLER_EXPORT};
 
 #[derive(Debug)]
 pub(crate) enum WasmFunctionError {
@@ -18,6 +20,8 @@ pub(crate) enum WasmFunctionError {
     NoSource(String),
     CargoToml(CargoTomlError),
     ToolchainFile(ToolchainFileError),
+    /// A limit or grant for the host that it cannot use.
+    Settings(SettingsError),
     /// The toolchain (inventory, version, download), the caches and the keep setting.
     Core(Box<CoreError>),
     Compile(CompileError),
@@ -60,6 +64,12 @@ impl WasmFunctionError {
                 "No component to serve",
                 reason,
                 "Set FUNC_SRC to the .wasm file's path relative to the source root, or unset it.",
+            ),
+            Self::Settings(error) => message(
+                ErrorKind::InvalidFunctionConfig,
+                "A setting of the Wasm host cannot be used",
+                error.to_string(),
+                "Fix or unset the variable (in project.toml's [[build.env]] or `kiln build --env`) and build again; the README's Wasm host section lists each form.",
             ),
             Self::CargoToml(error) => error.message(),
             Self::ToolchainFile(error) => error.message(),
@@ -113,8 +123,9 @@ fn component_message(error: &ComponentError) -> ErrorMessage {
             ErrorKind::WrongSignature,
             "The component needs what kiln's host does not grant",
             format!(
-                "Import only the wasi:http/proxy world ({}); filesystem and socket access are not granted.",
-                ALLOWED_IMPORTS.join(", ")
+                "Import only the wasi:http/proxy world ({}). {} are allowed when {DIR_GRANT} grants a directory of the source; sockets never are.",
+                ALLOWED_IMPORTS.join(", "),
+                FILESYSTEM_IMPORTS.join(" and ")
             ),
         ),
         ComponentError::Precompile { .. } => (

@@ -8,11 +8,13 @@ mod component;
 mod detect;
 mod errors;
 mod layers;
+mod settings;
 
 use crate::compile::compile;
 use crate::detect::{detect, Source, DETECTS};
 use crate::errors::WasmFunctionError;
 use crate::layers::host::handle_host_layer;
+use crate::settings::HostSettings;
 use kiln_buildpack::{detection_failed, print, print_libcnb_error, resolve_toolchain, CacheLimit, CoreError};
 use kiln_buildpack::{keep_only, KeepPatterns};
 use kiln_inventory::Tool;
@@ -55,8 +57,11 @@ impl Buildpack for WasmFunctionBuildpack {
         let started = print::buildpack("kiln WebAssembly");
         let platform_env = context.platform.env();
         // Settings are checked before anything is downloaded or compiled.
-        let keep =
-            KeepPatterns::from_env(platform_env).map_err(|error| WasmFunctionError::from(CoreError::from(error)))?;
+        let host_settings =
+            HostSettings::from_env(platform_env, &context.app_dir).map_err(WasmFunctionError::Settings)?;
+        let keep = KeepPatterns::from_env(platform_env)
+            .and_then(|keep| host_settings.keep(keep))
+            .map_err(|error| WasmFunctionError::from(CoreError::from(error)))?;
         let source = match detect(&context.app_dir, platform_env).map_err(WasmFunctionError::Detect)? {
             Ok(source) => source,
             Err(reason) => return Err(WasmFunctionError::NoSource(reason).into()),
@@ -71,9 +76,10 @@ impl Buildpack for WasmFunctionBuildpack {
         };
 
         print::bullet("Component check and precompile");
-        let precompiled = component::precompile(&component, &shown).map_err(WasmFunctionError::Component)?;
+        let precompiled = component::precompile(&component, &shown, host_settings.filesystem())
+            .map_err(WasmFunctionError::Component)?;
         print::sub_bullet(format!("{} is a wasi:http/proxy component; precompiled for this platform", shown.display()));
-        let served = handle_host_layer(&context, &precompiled)?;
+        let served = handle_host_layer(&context, &precompiled, &host_settings)?;
 
         print::bullet("Image contents");
         // The host and the component are in their launch layer; the lifecycle exports the app

@@ -53,6 +53,15 @@ impl KeepPatterns {
         Ok(Self { globs })
     }
 
+    /// These patterns and `path` (relative to the source root), which a buildpack's own
+    /// setting needs at run time, such as a directory granted to a Wasm guest.
+    pub fn keeping(mut self, path: &str) -> Result<Self, KeepError> {
+        let glob = Glob::parse(path)
+            .map_err(|reason| KeepError::Pattern { pattern: path.to_string(), reason: reason.to_string() })?;
+        self.globs.push(glob);
+        Ok(self)
+    }
+
     fn keeps(&self, relative: &[String]) -> bool {
         let relative: Vec<&str> = relative.iter().map(String::as_str).collect();
         self.globs.iter().any(|glob| glob.matches(&relative))
@@ -170,6 +179,17 @@ mod tests {
             ["config.yaml", "internal", "internal/handler.go", "static", "static/css", "static/css/site.css"]
         );
         assert_eq!(fs::read_to_string(dir.path().join("config.yaml")).expect("kept"), "config.yaml");
+    }
+
+    #[test]
+    fn a_buildpack_keeps_what_its_own_setting_needs_beside_the_users_patterns() {
+        let dir = source_tree();
+        let patterns = KeepPatterns::parse("config.yaml").expect("valid").keeping("static").expect("a relative path");
+        keep_only(dir.path(), &patterns).expect("pruned");
+        assert_eq!(
+            remaining(dir.path()),
+            ["config.yaml", "static", "static/css", "static/css/site.css", "static/index.html", "static/notes.txt"]
+        );
     }
 
     #[test]

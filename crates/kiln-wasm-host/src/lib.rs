@@ -5,17 +5,45 @@
 //! the code it writes always loads here and starting compiles nothing.
 //!
 //! The guest sees only the `wasi:http/proxy` world: clocks, random, stdout and stderr (the
-//! host's), an empty stdin, and HTTP types; an outgoing request fails as denied. It has no
-//! filesystem, no environment variables and no sockets.
+//! host's), an empty stdin, and HTTP types. It has no sockets, and no filesystem, environment
+//! variables or outgoing requests unless [`grants`] give them.
 
 mod engine;
+pub mod grants;
 pub mod limits;
 mod serve;
+mod setting;
 pub mod validate;
 
+pub use grants::Grants;
 use kiln_function::{ADDRESS_ENV, DEFAULT_PORT, PORT_ENV};
 pub use limits::Limits;
 pub use serve::{bind, serve, ServeError};
+pub use setting::SettingError;
+
+/// Every variable the host reads for the guest: the limits, then the grants.
+pub const GUEST_SETTINGS: [&str; 6] = [
+    limits::MAX_MEMORY_ENV,
+    limits::TIMEOUT_ENV,
+    limits::MAX_INSTANCES_ENV,
+    grants::ENV_GRANT,
+    grants::DIR_GRANT,
+    grants::ALLOW_HOSTS_GRANT,
+];
+
+/// What each request runs under and may reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub limits: Limits,
+    pub grants: Grants,
+}
+
+impl Settings {
+    /// Reads [`GUEST_SETTINGS`] through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        Ok(Settings { limits: Limits::from_vars(&var)?, grants: Grants::from_vars(&var)? })
+    }
+}
 
 /// wasmtime could not compile a component (its error chain, for the build log).
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +74,7 @@ fn run() -> Result<(), String> {
         return Err("usage: kiln-wasm-host PRECOMPILED_COMPONENT".to_string());
     };
     let var = |name: &str| std::env::var(name).ok();
-    let limits = Limits::from_vars(var).map_err(|error| error.to_string())?;
+    let settings = Settings::from_vars(var).map_err(|error| error.to_string())?;
     let port = match var(PORT_ENV).filter(|port| !port.is_empty()) {
         Some(port) => port.parse().map_err(|_| format!("{PORT_ENV} is `{port}`, not a port number"))?,
         None => DEFAULT_PORT,
@@ -57,14 +85,35 @@ fn run() -> Result<(), String> {
         let where_ = address.as_deref().unwrap_or("every interface");
         let listener =
             bind(port, address.as_deref()).await.map_err(|error| format!("cannot serve on {where_} port {port}: {error}"))?;
+        let limits = &settings.limits;
         eprintln!(
             "Serving the Wasm component on {where_} port {port} (per request: memory {} MiB, timeout {:?}; {} instances at once)",
             limits.max_memory >> 20,
             limits.timeout,
             limits.max_instances
         );
-        serve(std::path::Path::new(&precompiled), limits, listener, stop_signal()).await.map_err(|error| error.to_string())
+        eprintln!("{}", granted(&settings.grants));
+        serve(std::path::Path::new(&precompiled), settings, listener, stop_signal()).await.map_err(|error| error.to_string())
     })
+}
+
+/// The start line saying what the guest may reach.
+fn granted(grants: &Grants) -> String {
+    if !grants.any() {
+        return "The guest gets no filesystem, no environment variables and no outgoing requests".to_string();
+    }
+    let mut granted = Vec::new();
+    if !grants.env.is_empty() {
+        granted.push(format!("the variables {}", grants.env.join(", ")));
+    }
+    if let Some(dir) = &grants.dir {
+        granted.push(format!("{} read-only as /", dir.display()));
+    }
+    if !grants.allow_hosts.is_empty() {
+        let hosts: Vec<String> = grants.allow_hosts.iter().map(ToString::to_string).collect();
+        granted.push(format!("outgoing requests to {}", hosts.join(", ")));
+    }
+    format!("The guest is granted {}", granted.join("; "))
 }
 
 async fn stop_signal() {

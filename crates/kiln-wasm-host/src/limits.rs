@@ -1,6 +1,7 @@
 //! What each request may use, read from the environment when the host starts (so `kiln run` and
 //! platforms choose them per instance, as they choose `PORT`).
 
+use crate::setting::{setting, SettingError};
 use std::time::Duration;
 
 /// The most a guest's linear memory may grow to; growing past it traps and the request answers 500.
@@ -34,54 +35,32 @@ impl Default for Limits {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{name} is `{value}`: expected {expected}")]
-pub struct LimitError {
-    name: &'static str,
-    value: String,
-    expected: &'static str,
-}
-
 impl Limits {
     /// Reads the limits through `var` (unset or empty: the default).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, LimitError> {
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
         let defaults = Limits::default();
-        let read = |name: &'static str| var(name).filter(|value| !value.trim().is_empty()).map(|value| (name, value));
         Ok(Limits {
-            max_memory: parsed(
-                read(MAX_MEMORY_ENV),
+            max_memory: setting(
+                &var,
+                MAX_MEMORY_ENV,
                 parse_size,
                 "a size such as `64MiB`, `1GiB` or a number of bytes",
             )?
             .unwrap_or(defaults.max_memory),
-            timeout: parsed(read(TIMEOUT_ENV), parse_duration, "a duration such as `2s`, `500ms` or `1m`")?
+            timeout: setting(&var, TIMEOUT_ENV, parse_duration, "a duration such as `2s`, `500ms` or `1m`")?
                 .unwrap_or(defaults.timeout),
-            max_instances: parsed(read(MAX_INSTANCES_ENV), parse_count, "a number of instances, at least 1")?
+            max_instances: setting(&var, MAX_INSTANCES_ENV, parse_count, "a number of instances, at least 1")?
                 .unwrap_or(defaults.max_instances),
         })
     }
 }
 
-/// The value of the variable `set` (its name and value), if set, through `parse`.
-fn parsed<T>(
-    set: Option<(&'static str, String)>,
-    parse: fn(&str) -> Option<T>,
-    expected: &'static str,
-) -> Result<Option<T>, LimitError> {
-    let Some((name, value)) = set else { return Ok(None) };
-    match parse(&value) {
-        Some(parsed) => Ok(Some(parsed)),
-        None => Err(LimitError { name, value, expected }),
-    }
-}
-
 fn parse_count(value: &str) -> Option<u32> {
-    value.trim().parse().ok().filter(|count| *count > 0)
+    value.parse().ok().filter(|count| *count > 0)
 }
 
 /// `64MiB`, `64M`, `512KiB`, `1GiB`, or bytes; the units are binary (wasm pages are 64 KiB).
 fn parse_size(value: &str) -> Option<u64> {
-    let value = value.trim();
     let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
     let (number, unit) = value.split_at(digits);
     let shift = match unit.trim() {
@@ -96,7 +75,6 @@ fn parse_size(value: &str) -> Option<u64> {
 
 /// `500ms`, `2s` or `1m`.
 fn parse_duration(value: &str) -> Option<Duration> {
-    let value = value.trim();
     let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
     let (number, unit) = value.split_at(digits);
     let number: u64 = number.parse().ok()?;
@@ -114,7 +92,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn limits(vars: &[(&str, &str)]) -> Result<Limits, LimitError> {
+    fn limits(vars: &[(&str, &str)]) -> Result<Limits, SettingError> {
         let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
         Limits::from_vars(|name| vars.get(name).cloned())
     }

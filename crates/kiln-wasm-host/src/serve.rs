@@ -4,7 +4,9 @@
 //! 503 when no instance slot frees up within the timeout.
 
 use crate::engine::{serve_engine, EPOCH_TICK};
+use crate::grants::{Grants, ALLOW_HOSTS_GRANT, DIR_GRANT};
 use crate::limits::Limits;
+use crate::Settings;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -20,7 +22,7 @@ use tokio::sync::{oneshot, Semaphore};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -30,13 +32,13 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// A store's data: one request's WASI state. Stdout and stderr go to the host's; nothing else
-/// of the host is visible.
+/// of the host is visible but what the grants give.
 struct Guest {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
     limits: StoreLimits,
-    hooks: NoOutgoingRequests,
+    hooks: OutgoingRequests,
 }
 
 impl WasiView for Guest {
@@ -51,22 +53,36 @@ impl WasiHttpView for Guest {
     }
 }
 
-/// The guest gets no outbound network: every outgoing request fails as denied.
-struct NoOutgoingRequests;
+/// Outgoing requests go out only to the hosts `FUNC_WASM_ALLOW_HOSTS` lists; the rest fail as
+/// denied, and are logged with the grant that would allow them.
+struct OutgoingRequests {
+    grants: Arc<Grants>,
+}
 
 type OutgoingIo = Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>;
+type OutgoingResponse = http::Response<wasmtime_wasi_http::WasiBody>;
 
-impl WasiHttpHooks for NoOutgoingRequests {
+impl WasiHttpHooks for OutgoingRequests {
     fn send_request(
         &mut self,
-        _request: http::Request<wasmtime_wasi_http::WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        request: http::Request<wasmtime_wasi_http::WasiBody>,
+        options: Option<wasmtime_wasi_http::RequestOptions>,
         _io: OutgoingIo,
-    ) -> Box<
-        dyn Future<Output = wasmtime_wasi_http::Result<(http::Response<wasmtime_wasi_http::WasiBody>, OutgoingIo)>>
-            + Send,
-    > {
-        Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) })
+    ) -> Box<dyn Future<Output = wasmtime_wasi_http::Result<(OutgoingResponse, OutgoingIo)>> + Send> {
+        let uri = request.uri();
+        let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+        let allowed = uri.authority().is_some_and(|authority| {
+            self.grants.allows(authority.host(), authority.port_u16().unwrap_or(if https { 443 } else { 80 }))
+        });
+        if !allowed {
+            let to = uri.authority().map_or_else(|| uri.to_string(), ToString::to_string);
+            eprintln!("Denied the guest's request to {to}: {ALLOW_HOSTS_GRANT} does not list it");
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        Box::new(async move {
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as OutgoingIo))
+        })
     }
 }
 
@@ -75,6 +91,9 @@ struct Host {
     engine: Engine,
     pre: ProxyPre<Guest>,
     limits: Limits,
+    grants: Arc<Grants>,
+    /// The granted variables that are set, with the values they had when the host started.
+    env: Vec<(String, String)>,
     slots: Arc<Semaphore>,
 }
 
@@ -86,17 +105,20 @@ pub enum ServeError {
     Load { path: String, error: wasmtime::Error },
     #[error("the component is no wasi:http/proxy component this host can serve: {0}")]
     Link(wasmtime::Error),
+    #[error("{DIR_GRANT} is `{}`, which the host cannot open as a directory: {error}", path.display())]
+    Dir { path: std::path::PathBuf, error: std::io::Error },
 }
 
 /// Loads the component `precompiled` (the buildpack's output of [`crate::precompile`]) and
-/// serves it on `listener` until `stop` resolves, then lets requests in flight finish.
+/// serves it on `listener` with `settings` until `stop` resolves, then lets requests in flight
+/// finish.
 pub async fn serve(
     precompiled: &std::path::Path,
-    limits: Limits,
+    settings: Settings,
     listener: TcpListener,
     stop: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
-    let host = Arc::new(load(precompiled, limits)?);
+    let host = Arc::new(load(precompiled, settings)?);
     start_ticker(&host.engine);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -135,7 +157,12 @@ pub async fn serve(
     Ok(())
 }
 
-fn load(precompiled: &std::path::Path, limits: Limits) -> Result<Host, ServeError> {
+fn load(precompiled: &std::path::Path, Settings { limits, grants }: Settings) -> Result<Host, ServeError> {
+    if let Some(dir) = &grants.dir {
+        // Opened again for each request; checked once here so a wrong path stops the start.
+        std::fs::read_dir(dir).map_err(|error| ServeError::Dir { path: dir.clone(), error })?;
+    }
+    let env = grants.env.iter().filter_map(|name| Some((name.clone(), std::env::var(name).ok()?))).collect();
     let engine = serve_engine(&limits).map_err(ServeError::Engine)?;
     let load_error = |error| ServeError::Load { path: precompiled.display().to_string(), error };
     let bytes = std::fs::read(precompiled).map_err(|error| load_error(error.into()))?;
@@ -154,14 +181,21 @@ fn load(precompiled: &std::path::Path, limits: Limits) -> Result<Host, ServeErro
         pre,
         slots: Arc::new(Semaphore::new(usize::try_from(limits.max_instances).unwrap_or(usize::MAX))),
         limits,
+        grants: Arc::new(grants),
+        env,
     })
 }
 
-/// The `wasi:http/proxy` world plus the harmless `wasi:cli` interfaces Rust's standard library
-/// imports (see [`crate::validate::ALLOWED_IMPORTS`]): the guest's environment is empty.
+/// The `wasi:http/proxy` world plus the `wasi:cli` interfaces Rust's standard library imports
+/// and `wasi:filesystem` (see [`crate::validate`]). What they reach is only what is granted: the
+/// environment holds the granted variables, and the filesystem has the granted directory or,
+/// without one, none at all.
 fn link(linker: &mut Linker<Guest>) -> wasmtime::Result<()> {
-    use wasmtime_wasi::p2::bindings::cli;
+    use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView};
+    use wasmtime_wasi::p2::bindings::{cli, filesystem};
     wasmtime_wasi_http::p2::add_to_linker_async(linker)?;
+    filesystem::types::add_to_linker::<Guest, WasiFilesystem>(linker, <Guest as WasiFilesystemView>::filesystem)?;
+    filesystem::preopens::add_to_linker::<Guest, WasiFilesystem>(linker, <Guest as WasiFilesystemView>::filesystem)?;
     let view = <Guest as WasiCliView>::cli;
     cli::environment::add_to_linker::<Guest, WasiCli>(linker, view)?;
     cli::exit::add_to_linker::<Guest, WasiCli>(linker, view)?;
@@ -199,7 +233,13 @@ impl Host {
             return plain(StatusCode::SERVICE_UNAVAILABLE, "every instance slot stayed busy until the timeout\n");
         };
         let (sender, receiver) = oneshot::channel();
-        let mut store = self.store(deadline);
+        let mut store = match self.store(deadline) {
+            Ok(store) => store,
+            Err(error) => {
+                eprintln!("Request failed: cannot open the granted directory: {error}");
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "cannot open the granted directory\n");
+            }
+        };
         let setup = (|| {
             let mut http = store.data_mut().http();
             Ok::<_, wasmtime::Error>((
@@ -242,19 +282,23 @@ impl Host {
     /// A store for one request that must end by `deadline`: the epoch deadline is the time left
     /// (a request that queued for a slot has less), so the guest is interrupted when the request
     /// times out, not later.
-    fn store(&self, deadline: tokio::time::Instant) -> Store<Guest> {
+    fn store(&self, deadline: tokio::time::Instant) -> wasmtime::Result<Store<Guest>> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(usize::try_from(self.limits.max_memory).unwrap_or(usize::MAX))
             .trap_on_grow_failure(true)
             .build();
-        let wasi = WasiCtxBuilder::new().inherit_stdout().inherit_stderr().build();
-        let guest =
-            Guest { wasi, http: WasiHttpCtx::new(), table: ResourceTable::new(), limits, hooks: NoOutgoingRequests };
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stdout().inherit_stderr().envs(&self.env);
+        if let Some(dir) = &self.grants.dir {
+            wasi.preopened_dir(dir, "/", FsPerms::ReadOnly)?;
+        }
+        let hooks = OutgoingRequests { grants: Arc::clone(&self.grants) };
+        let guest = Guest { wasi: wasi.build(), http: WasiHttpCtx::new(), table: ResourceTable::new(), limits, hooks };
         let mut store = Store::new(&self.engine, guest);
         store.limiter(|guest| &mut guest.limits);
         store.set_epoch_deadline(ticks(deadline.saturating_duration_since(tokio::time::Instant::now())));
         store.epoch_deadline_trap();
-        store
+        Ok(store)
     }
 
     fn timed_out(&self) -> Response<HyperOutgoingBody> {

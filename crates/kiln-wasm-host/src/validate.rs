@@ -10,7 +10,7 @@ pub const HANDLER_EXPORT: &str = "wasi:http/incoming-handler";
 /// standard library imports for wasm32-wasip2 (for `std::env`, `std::process::exit` and
 /// `IsTerminal`), which give nothing of the host away: the environment is empty (no variables,
 /// no arguments), exit ends the request (500) and there is no terminal. No filesystem and no
-/// sockets; outgoing HTTP is linked but refused.
+/// sockets; outgoing HTTP is linked, and refused but to the hosts a grant allows.
 pub const ALLOWED_IMPORTS: [&str; 18] = [
     "wasi:io/error",
     "wasi:io/poll",
@@ -31,7 +31,17 @@ pub const ALLOWED_IMPORTS: [&str; 18] = [
     "wasi:cli/terminal-stdout",
     "wasi:cli/terminal-stderr",
 ];
+/// The filesystem interfaces, allowed when `FUNC_WASM_DIR` grants a directory (Rust's standard
+/// library imports them for `std::fs`).
+pub const FILESYSTEM_IMPORTS: [&str; 2] = ["wasi:filesystem/types", "wasi:filesystem/preopens"];
 const WASI_VERSION: &str = "0.2.";
+
+/// Whether the component may import [`FILESYSTEM_IMPORTS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filesystem {
+    Refused,
+    Granted,
+}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ComponentProblem {
@@ -54,8 +64,8 @@ fn list(names: &[String]) -> String {
 }
 
 /// Checks that `bytes` is a component serving `wasi:http/incoming-handler` with only the
-/// [`ALLOWED_IMPORTS`].
-pub fn check_proxy_component(bytes: &[u8]) -> Result<(), ComponentProblem> {
+/// [`ALLOWED_IMPORTS`], and the [`FILESYSTEM_IMPORTS`] if `filesystem` is granted.
+pub fn check_proxy_component(bytes: &[u8], filesystem: Filesystem) -> Result<(), ComponentProblem> {
     if Parser::is_core_wasm(bytes) {
         return Err(ComponentProblem::CoreModule);
     }
@@ -66,8 +76,14 @@ pub fn check_proxy_component(bytes: &[u8]) -> Result<(), ComponentProblem> {
     if !exports.iter().any(|name| is_wasi_02(name, HANDLER_EXPORT)) {
         return Err(ComponentProblem::NoHandler(exports));
     }
-    let outside: Vec<String> =
-        imports.into_iter().filter(|name| !ALLOWED_IMPORTS.iter().any(|proxy| is_wasi_02(name, proxy))).collect();
+    let granted: &[&str] = match filesystem {
+        Filesystem::Refused => &[],
+        Filesystem::Granted => &FILESYSTEM_IMPORTS,
+    };
+    let outside: Vec<String> = imports
+        .into_iter()
+        .filter(|name| !ALLOWED_IMPORTS.iter().chain(granted).any(|interface| is_wasi_02(name, interface)))
+        .collect();
     if !outside.is_empty() {
         return Err(ComponentProblem::ImportsOutsideProxy(outside));
     }
@@ -115,19 +131,22 @@ mod tests {
 
     #[test]
     fn a_core_module_is_no_component() {
-        assert_eq!(check_proxy_component(CORE_MODULE), Err(ComponentProblem::CoreModule));
+        assert_eq!(check_proxy_component(CORE_MODULE, Filesystem::Refused), Err(ComponentProblem::CoreModule));
     }
 
     #[test]
     fn a_component_without_the_handler_lists_its_exports() {
-        let problem = check_proxy_component(EMPTY_COMPONENT).expect_err("no export");
+        let problem = check_proxy_component(EMPTY_COMPONENT, Filesystem::Granted).expect_err("no export");
         assert_eq!(problem, ComponentProblem::NoHandler(Vec::new()));
         assert_eq!(problem.to_string(), "the component does not export wasi:http/incoming-handler (its exports: none)");
     }
 
     #[test]
     fn other_bytes_are_not_wasm() {
-        assert!(matches!(check_proxy_component(b"#!/bin/sh\n"), Err(ComponentProblem::NotWasm(_))));
+        assert!(matches!(
+            check_proxy_component(b"#!/bin/sh\n", Filesystem::Refused),
+            Err(ComponentProblem::NotWasm(_))
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! buildpack does, and served by the `kiln-wasm-host` binary.
 
 use kiln_test_support::{get, post};
+use kiln_wasm_host::validate::{check_proxy_component, Filesystem};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,7 +24,8 @@ fn precompiled(name: &str, dir: &Path) -> PathBuf {
     assert!(status.success(), "cargo build of {name}");
     let component = target.join("wasm32-wasip2/release").join(format!("{}.wasm", name.replace('-', "_")));
     let bytes = std::fs::read(&component).expect("the component");
-    kiln_wasm_host::validate::check_proxy_component(&bytes).expect("a wasi:http/proxy component");
+    let filesystem = if name == "wasm-grants" { Filesystem::Granted } else { Filesystem::Refused };
+    check_proxy_component(&bytes, filesystem).expect("a wasi:http/proxy component");
     let out = dir.join(format!("{name}.cwasm"));
     std::fs::write(&out, kiln_wasm_host::precompile(&bytes).expect("precompiles")).expect("written");
     out
@@ -151,4 +153,70 @@ fn bad_limits_stop_the_host_with_the_variable_named() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("FUNC_WASM_TIMEOUT is `soon`: expected a duration"), "{stderr}");
+}
+
+#[test]
+#[ignore = "real components: cargo with the wasm32-wasip2 target"]
+fn a_guest_gets_no_files_variables_or_outgoing_requests_unless_granted() {
+    let upstream = kiln_test_support::FileServer::start(&fixture("wasm-grants/static"));
+    let upstream_authority = upstream.url.trim_start_matches("http://").to_string();
+    let fetch = format!("/fetch?to={upstream_authority}/greeting.txt");
+
+    let denied = Served::start("wasm-grants", &[("GREETING", "set on the host")]);
+    for (path, expected) in
+        [("/file", "no /greeting.txt"), ("/env", "GREETING is not set"), (fetch.as_str(), "HttpRequestDenied")]
+    {
+        let answer = get(&denied.address, path).expect("an answer");
+        assert!(
+            answer.status >= 400 && answer.text().contains(expected),
+            "{path}: {} {}",
+            answer.status,
+            answer.text()
+        );
+    }
+
+    let static_dir = fixture("wasm-grants/static").display().to_string();
+    let granted = Served::start(
+        "wasm-grants",
+        &[
+            ("GREETING", "set on the host"),
+            ("FUNC_WASM_ENV", "GREETING,UNSET_ON_THE_HOST"),
+            ("FUNC_WASM_DIR", &static_dir),
+            ("FUNC_WASM_ALLOW_HOSTS", &upstream_authority),
+        ],
+    );
+    let file = get(&granted.address, "/file").expect("an answer");
+    assert_eq!((file.status, file.text().as_str()), (200, "Hello from a granted file\n"));
+    let env = get(&granted.address, "/env").expect("an answer");
+    assert_eq!((env.status, env.text().as_str()), (200, "GREETING=set on the host\n"));
+    let fetched = get(&granted.address, &fetch).expect("an answer");
+    assert_eq!((fetched.status, fetched.text().as_str()), (200, "Hello from a granted file\n"));
+    // The grant is for one port of the host; another port stays closed.
+    let other_port = format!("/fetch?to=127.0.0.1:{}/", kiln_test_support::free_port());
+    let other = get(&granted.address, &other_port).expect("an answer");
+    assert!(other.status == 502 && other.text().contains("HttpRequestDenied"), "{}", other.text());
+}
+
+#[test]
+fn bad_grants_stop_the_host_with_the_variable_named() {
+    for (name, value, expected) in [
+        (
+            "FUNC_WASM_ALLOW_HOSTS",
+            "https://example.com",
+            "FUNC_WASM_ALLOW_HOSTS is `https://example.com`: expected hosts",
+        ),
+        ("FUNC_WASM_ENV", "A=B", "FUNC_WASM_ENV is `A=B`: expected variable names"),
+        ("FUNC_WASM_DIR", "/nonexistent", "FUNC_WASM_DIR is `/nonexistent`, which the host cannot open as a directory"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_kiln-wasm-host"))
+            .arg("/nonexistent.cwasm")
+            .env(name, value)
+            .env("PORT", kiln_test_support::free_port().to_string())
+            .env("FUNC_ADDRESS", "127.0.0.1")
+            .output()
+            .expect("the host runs");
+        assert!(!output.status.success(), "{name}={value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{name}={value}: {stderr}");
+    }
 }

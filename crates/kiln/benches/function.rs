@@ -64,7 +64,7 @@ fn main() {
     println!("| cold start, the function binary alone to first HTTP 200 (median of {START_RUNS}) | {function_start:.1} ms | ≤ 20 ms |");
     println!("| cold start, `kiln run` to first HTTP 200 (image unpacked; median of {START_RUNS}) | {kiln_start:.0} ms | ≤ 20 ms |");
     println!();
-    print_loads(&servers, &loads, "bare net/http");
+    print_loads(&servers, &loads, "bare net/http", "≥ 90%");
 }
 
 /// The baseline, compiled with the machine's Go (the Go the end-to-end world's mirror serves

@@ -10,11 +10,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use support::server::{binary_start, kiln_run_start, Server};
 use support::side_by_side::{expect_answer, interleaved_loads, milliseconds, print_loads, START_RUNS};
 use support::world::{repo_root, world};
-use support::{image_file, mb, median, timed_build, unpack_size, wrk};
+use support::{cargo_release_build, image_file, mb, median, timed_build, unpack_size, wrk};
 
 /// Builds per rebuild measure.
 const BUILD_RUNS: usize = 3;
@@ -83,25 +82,13 @@ fn main() {
     println!("| RSS after the load, bare hyper | {:.1} MB | baseline |", mb(bare_rss));
     println!("| RSS after the load, the function binary alone | {:.1} MB | |", mb(function_rss));
     println!();
-    print_loads(&servers, &loads, "bare hyper");
+    print_loads(&servers, &loads, "bare hyper", "≥ 90%");
 }
 
-/// The baseline, compiled with the machine's cargo into the bench's own target directory
-/// (kept, so that only the first bench compiles hyper for it).
+/// The baseline, compiled with the machine's cargo.
 fn build_bare_hyper() -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bare-hyper");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| repo_root().join("target"), PathBuf::from)
-        .join("bench-bare-hyper");
-    let status = Command::new("cargo")
-        .args(["build", "--release", "--locked", "--manifest-path"])
-        .arg(source.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run cargo ({e})"));
-    assert!(status.success(), "cargo build of {} failed: {status}", source.display());
-    target.join("release/bare-hyper")
+    cargo_release_build(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bare-hyper"), "bench-bare-hyper")
+        .join("release/bare-hyper")
 }
 
 fn copy_fixture(from: &Path, to: &Path) {

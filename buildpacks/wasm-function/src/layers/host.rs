@@ -1,7 +1,8 @@
 //! The launch layer: kiln's Wasm host (the binary shipped inside this buildpack) and the
-//! precompiled component, plus the default PORT.
+//! precompiled component, plus the default PORT and the host settings the build was given.
 
 use crate::errors::WasmFunctionError;
+use crate::settings::HostSettings;
 use crate::WasmFunctionBuildpack;
 use kiln_buildpack::print;
 use libcnb::build::BuildContext;
@@ -17,10 +18,12 @@ pub(crate) struct Served {
     pub(crate) component: PathBuf,
 }
 
-/// Writes the host and the `precompiled` component into the launch layer.
+/// Writes the host and the `precompiled` component into the launch layer, with `settings` as
+/// the defaults of the image's env.
 pub(crate) fn handle_host_layer(
     context: &BuildContext<WasmFunctionBuildpack>,
     precompiled: &[u8],
+    settings: &HostSettings,
 ) -> libcnb::Result<Served, WasmFunctionError> {
     // Not cached: both are rewritten each build (the component is precompiled anew), and the
     // lifecycle reuses the previous image layer when the files come out the same.
@@ -37,6 +40,10 @@ pub(crate) fn handle_host_layer(
         "Wrote kiln's Wasm host and the precompiled component ({} KiB) into the launch layer",
         precompiled.len() / 1024
     ));
-    layer.write_env(kiln_buildpack::default_port_env())?;
+    let given: Vec<String> = settings.given().collect();
+    if !given.is_empty() {
+        print::sub_bullet(format!("The image's defaults for the host: {}", given.join(" ")));
+    }
+    layer.write_env(settings.launch_env(kiln_buildpack::default_port_env()))?;
     Ok(Served { host, component })
 }

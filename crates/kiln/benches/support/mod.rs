@@ -52,6 +52,23 @@ pub(crate) fn unpack_size(cache: &Path, pinned: &str) -> u64 {
     String::from_utf8_lossy(&output.stdout).split_whitespace().next().and_then(|n| n.parse().ok()).expect("du size")
 }
 
+/// `cargo build --release --locked` of the crate in `source` with the machine's cargo (run in
+/// `source`, so its .cargo/config.toml applies), into the bench's own target directory `name`,
+/// which stays so that only the first bench compiles. Returns that target directory.
+pub(crate) fn cargo_release_build(source: &Path, name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| world::repo_root().join("target"), PathBuf::from)
+        .join(name);
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--locked", "--target-dir"])
+        .arg(&target)
+        .current_dir(source)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo ({e})"));
+    assert!(status.success(), "cargo build of {} failed: {status}", source.display());
+    target
+}
+
 pub(crate) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);

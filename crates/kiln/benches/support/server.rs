@@ -42,9 +42,16 @@ impl Server {
 
     /// Any server process (an interpreter and its arguments), told its port through `PORT`.
     pub(crate) fn process(mut command: Command) -> Self {
+        Self::on_port(|port| {
+            command.env("PORT", port.to_string());
+            command
+        })
+    }
+
+    /// The server `command(port)` starts, for servers told their port by a flag.
+    pub(crate) fn on_port(command: impl FnOnce(u16) -> Command) -> Self {
         let port = kiln_test_support::free_port();
-        command.env("PORT", port.to_string());
-        Self::start(command, port, Stop::Kill)
+        Self::start(command(port), port, Stop::Kill)
     }
 
     /// Resident memory of the server and its child processes (workers), in bytes.

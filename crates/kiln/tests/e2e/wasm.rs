@@ -14,10 +14,25 @@ use std::time::Instant;
 const WASM_REPOSITORY: &str = "contract/wasm";
 
 fn build(fixture_name: &str, tag: &str) -> (Output, String) {
+    build_with_env(fixture_name, tag, &[])
+}
+
+fn build_with_env(fixture_name: &str, tag: &str, env: &[&str]) -> (Output, String) {
     let w = world();
     let image = format!("{}/{WASM_REPOSITORY}:{tag}", w.registry.address);
     let source = repo_root().join("test-fixtures").join(fixture_name);
-    (kiln_build(&w.cache_dir, &source, &image, &w.inventory, &[]), image)
+    (kiln_build(&w.cache_dir, &source, &image, &w.inventory, env), image)
+}
+
+/// A failed build: its log holds `message`, its error has `kind`, and it left no `tag`.
+fn expect_failure(output: &Output, tag: &str, message: &str, kind: &str) {
+    assert!(!output.status.success(), "{tag} built");
+    let log = stderr(output);
+    assert!(log.contains(message), "{tag}: no `{message}` in:\n{log}");
+    let document = json(output);
+    assert_eq!(document["error"]["kind"], kind, "{tag}: {document}");
+    assert_eq!(output.status.code(), Some(2), "{tag}: a user error exits 2");
+    assert!(!world().registry.tags(WASM_REPOSITORY).contains(&tag.to_string()), "{tag} left a tag");
 }
 
 #[test]
@@ -62,7 +77,6 @@ fn wasm_functions_pass_the_contract_and_rebuild_to_the_same_digest() {
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, crates.io; scripts/test runs it"]
 fn broken_wasm_sources_fail_with_their_kind_and_leave_no_tag() {
-    let w = world();
     for (fixture_name, message, kind) in [
         (
             "wasm-core-module",
@@ -77,13 +91,7 @@ fn broken_wasm_sources_fail_with_their_kind_and_leave_no_tag() {
     ] {
         let tag = format!("broken-{fixture_name}");
         let (output, _) = build(fixture_name, &tag);
-        assert!(!output.status.success(), "{fixture_name} built");
-        let log = stderr(&output);
-        assert!(log.contains(message), "{fixture_name}: no `{message}` in:\n{log}");
-        let document = json(&output);
-        assert_eq!(document["error"]["kind"], kind, "{fixture_name}: {document}");
-        assert_eq!(output.status.code(), Some(2), "{fixture_name}: a user error exits 2");
-        assert!(!w.registry.tags(WASM_REPOSITORY).contains(&tag), "{fixture_name} left a tag");
+        expect_failure(&output, &tag, message, kind);
     }
 }
 
@@ -115,4 +123,36 @@ fn runaway_guests_are_cut_off_while_other_requests_are_served() {
     assert_eq!(app.get_when_up("/").text(), "still serving\n");
     assert_eq!(get(&app.address, "/alloc").expect("an answer").status, 500, "{}", app.logs());
     assert_eq!(get(&app.address, "/").expect("an answer").text(), "still serving\n");
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, crates.io; scripts/test runs it"]
+fn a_wasm_function_gets_files_and_variables_only_when_its_build_grants_them() {
+    let w = world();
+    // wasm-grants reads a file with std::fs, so its component imports wasi:filesystem.
+    let (refused, _) = build("wasm-grants", "grants-refused");
+    expect_failure(&refused, "grants-refused", "imports wasi:filesystem/", "WrongSignature");
+    assert!(stderr(&refused).contains("when FUNC_WASM_DIR grants a directory"), "{}", stderr(&refused));
+    let (outside, _) = build_with_env("wasm-grants", "grants-outside", &["FUNC_WASM_DIR=../wasm-http"]);
+    expect_failure(
+        &outside,
+        "grants-outside",
+        "FUNC_WASM_DIR is `../wasm-http`: expected a directory of the source",
+        "InvalidFunctionConfig",
+    );
+
+    let (granted, image) =
+        build_with_env("wasm-grants", "granted", &["FUNC_WASM_DIR=static", "FUNC_WASM_ENV=GREETING"]);
+    expect_success(&granted);
+    assert!(stderr(&granted).contains("The image's defaults for the host: FUNC_WASM_ENV=GREETING FUNC_WASM_DIR=static"));
+    // The variable's value comes from where the image runs; the build only named it.
+    let mut app = RunningApp::start_on(&w.cache_dir, &image, None, &["GREETING=from the run"]);
+    let file = app.get_when_up("/file");
+    assert_eq!((file.status, file.text().as_str()), (200, "Hello from a granted file\n"), "{}", app.logs());
+    let env = get(&app.address, "/env").expect("an answer");
+    assert_eq!(env.text(), "GREETING=from the run\n");
+    // No host is allowed, so an outgoing request is denied and logged.
+    let fetch = get(&app.address, "/fetch?to=127.0.0.1:9/").expect("an answer");
+    assert_eq!(fetch.status, 502, "{}", fetch.text());
+    assert!(app.logs().contains("FUNC_WASM_ALLOW_HOSTS does not list it"), "{}", app.logs());
 }
