@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Semaphore};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -206,13 +206,8 @@ fn link(linker: &mut Linker<Guest>) -> wasmtime::Result<()> {
     cli::terminal_stderr::add_to_linker::<Guest, WasiCli>(linker, view)
 }
 
-/// The epoch ticks in `time`, at least one.
-fn ticks(time: Duration) -> u64 {
-    u64::try_from(time.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1)).unwrap_or(u64::MAX)
-}
-
-/// One thread for the whole server advances the epoch; a guest whose deadline passes is
-/// interrupted at its next loop head or call.
+/// One thread for the whole server advances the epoch; at each tick a running guest yields its
+/// thread, or is interrupted once its deadline has passed (at its next loop head or call).
 fn start_ticker(engine: &Engine) {
     let engine = engine.clone();
     std::thread::spawn(move || loop {
@@ -279,9 +274,10 @@ impl Host {
         plain(StatusCode::INTERNAL_SERVER_ERROR, &response)
     }
 
-    /// A store for one request that must end by `deadline`: the epoch deadline is the time left
-    /// (a request that queued for a slot has less), so the guest is interrupted when the request
-    /// times out, not later.
+    /// A store for one request that must end by `deadline` (a request that queued for a slot has
+    /// less time left). At every epoch tick the guest yields to the runtime, so a guest that
+    /// computes for long never holds a runtime thread from other requests for more than a tick,
+    /// even when such guests outnumber the threads. The first tick past `deadline` interrupts it.
     fn store(&self, deadline: tokio::time::Instant) -> wasmtime::Result<Store<Guest>> {
         let limits = StoreLimitsBuilder::new()
             .memory_size(usize::try_from(self.limits.max_memory).unwrap_or(usize::MAX))
@@ -296,8 +292,11 @@ impl Host {
         let guest = Guest { wasi: wasi.build(), http: WasiHttpCtx::new(), table: ResourceTable::new(), limits, hooks };
         let mut store = Store::new(&self.engine, guest);
         store.limiter(|guest| &mut guest.limits);
-        store.set_epoch_deadline(ticks(deadline.saturating_duration_since(tokio::time::Instant::now())));
-        store.epoch_deadline_trap();
+        let deadline = deadline.into_std();
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if std::time::Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        });
         Ok(store)
     }
 
