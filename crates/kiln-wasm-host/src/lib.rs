@@ -21,6 +21,13 @@ pub use limits::Limits;
 pub use serve::{bind, serve, ServeError};
 pub use setting::SettingError;
 
+// Defined here, not in a binary, so the shipped host (the buildpack's bin target) and the one
+// this crate's tests serve with allocate alike. The host allocates for every request (a store,
+// its WASI context, hyper's buffers) on every runtime thread; musl's allocator serialises those
+// behind one lock, mimalloc keeps them per thread.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Every variable the host reads for the guest: the limits, then the grants.
 pub const GUEST_SETTINGS: [&str; 6] = [
     limits::MAX_MEMORY_ENV,
