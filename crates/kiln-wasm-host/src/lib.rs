@@ -106,9 +106,6 @@ fn run() -> Result<(), String> {
 
 /// The start line saying what the guest may reach.
 fn granted(grants: &Grants) -> String {
-    if !grants.any() {
-        return "The guest gets no filesystem, no environment variables and no outgoing requests".to_string();
-    }
     let mut granted = Vec::new();
     if !grants.env.is_empty() {
         granted.push(format!("the variables {}", grants.env.join(", ")));
@@ -119,6 +116,9 @@ fn granted(grants: &Grants) -> String {
     if !grants.allow_hosts.is_empty() {
         let hosts: Vec<String> = grants.allow_hosts.iter().map(ToString::to_string).collect();
         granted.push(format!("outgoing requests to {}", hosts.join(", ")));
+    }
+    if granted.is_empty() {
+        return "The guest gets no filesystem, no environment variables and no outgoing requests".to_string();
     }
     format!("The guest is granted {}", granted.join("; "))
 }
@@ -132,5 +132,21 @@ async fn stop_signal() {
     tokio::select! {
         _ = terminate.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_line_says_what_is_granted_or_that_nothing_is() {
+        assert_eq!(
+            granted(&Grants::default()),
+            "The guest gets no filesystem, no environment variables and no outgoing requests"
+        );
+        let grants = Grants::from_vars(setting::vars(&[("FUNC_WASM_ENV", "GREETING"), ("FUNC_WASM_DIR", "static")]))
+            .expect("valid grants");
+        assert_eq!(granted(&grants), "The guest is granted the variables GREETING; static read-only as /");
     }
 }
