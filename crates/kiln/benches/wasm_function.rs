@@ -89,9 +89,10 @@ fn main() {
         mb(rss_after[1]),
         mb(rss_after[2])
     );
-    let per_instance = |index: usize| mb(rss_after[index].saturating_sub(idle[index]) / IN_FLIGHT);
+    // Instances live only while their request runs, so their memory shows at the load's height.
+    let per_instance = |index: usize| mb(servers[index].1.peak_rss().saturating_sub(idle[index]) / IN_FLIGHT);
     println!(
-        "| memory per instance in flight: (RSS after − RSS idle) / {IN_FLIGHT} connections | {:.2} MB | {:.2} MB | | |",
+        "| memory per instance in flight: (peak RSS under load − RSS idle) / {IN_FLIGHT} connections | {:.2} MB | {:.2} MB | | |",
         per_instance(0),
         per_instance(1)
     );
