@@ -51,12 +51,6 @@ impl Grants {
         })
     }
 
-    /// Whether anything at all is granted.
-    #[must_use]
-    pub fn any(&self) -> bool {
-        !self.env.is_empty() || self.dir.is_some() || !self.allow_hosts.is_empty()
-    }
-
     /// Whether a request to `host` on `port` is allowed.
     #[must_use]
     pub fn allows(&self, host: &str, port: u16) -> bool {
@@ -112,18 +106,16 @@ fn variable_name(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::setting::vars;
 
-    fn grants(vars: &[(&str, &str)]) -> Result<Grants, SettingError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
-        Grants::from_vars(|name| vars.get(name).cloned())
+    fn grants(pairs: &[(&str, &str)]) -> Result<Grants, SettingError> {
+        Grants::from_vars(vars(pairs))
     }
 
     #[test]
     fn nothing_is_granted_unless_a_variable_says_so() {
         let none = grants(&[(ENV_GRANT, ""), (DIR_GRANT, " ")]).expect("empty is unset");
         assert_eq!(none, Grants::default());
-        assert!(!none.any());
         assert!(!none.allows("localhost", 80));
     }
 

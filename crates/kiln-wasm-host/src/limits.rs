@@ -90,11 +90,10 @@ fn parse_duration(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::setting::vars;
 
-    fn limits(vars: &[(&str, &str)]) -> Result<Limits, SettingError> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
-        Limits::from_vars(|name| vars.get(name).cloned())
+    fn limits(pairs: &[(&str, &str)]) -> Result<Limits, SettingError> {
+        Limits::from_vars(vars(pairs))
     }
 
     #[test]

@@ -25,3 +25,11 @@ pub(crate) fn setting<T>(
 pub(crate) fn list<T>(value: &str, parse: impl Fn(&str) -> Option<T>) -> Option<Vec<T>> {
     value.split(',').map(str::trim).filter(|item| !item.is_empty()).map(parse).collect()
 }
+
+/// Variables for tests: `pairs` as the `var` every settings reader takes.
+#[cfg(test)]
+pub(crate) fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let vars: std::collections::HashMap<String, String> =
+        pairs.iter().map(|(name, value)| ((*name).to_string(), (*value).to_string())).collect();
+    move |name| vars.get(name).cloned()
+}

@@ -13,15 +13,13 @@ use std::path::{Path, PathBuf};
 use support::server::{binary_start, kiln_run_start, Server};
 use support::side_by_side::{expect_answer, interleaved_loads, milliseconds, print_loads, START_RUNS};
 use support::world::{repo_root, world};
-use support::{cargo_release_build, image_file, mb, median, timed_build, unpack_size, wrk};
+use support::{cargo_release_build, image_file, mb, median, timed_build, unpack_size, wrk, RUST_FUNCTION_BINARY};
 
 /// Builds per rebuild measure.
 const BUILD_RUNS: usize = 3;
 /// What the function and the baseline both answer to `GET /`.
 const BODY: &str = "Hello, World!\n";
 const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
-/// Where kiln/rust-function puts a function's server in the image.
-const FUNCTION_BINARY: &str = "layers/kiln_rust-function/app/bin/kiln-function";
 
 fn main() {
     wrk::check_parser();
@@ -49,7 +47,7 @@ fn main() {
     let compressed = result["size"].as_u64().expect("size");
     let pinned = format!("{}/bench/rust-http@{digest}", w.registry.address);
     let unpacked = unpack_size(cache.path(), &pinned);
-    let function = image_file(cache.path(), &digest, FUNCTION_BINARY);
+    let function = image_file(cache.path(), &digest, RUST_FUNCTION_BINARY);
 
     let bare_start = milliseconds(|| binary_start(&bare));
     let function_start = milliseconds(|| binary_start(&function));

@@ -7,7 +7,7 @@
 //! same isolation. The aims: at least 1.5x `wasmtime serve`'s throughput with a fresh
 //! instance per request, cold start at most 10 ms, image at most 40 MB.
 //! Run with `scripts/bench` (root, after `scripts/install-deps --bench`, which installs
-//! wasmtime-cli; `KILN_WASMTIME` names another `wasmtime`); numbers go to BENCHMARKS.md.
+//! wasmtime-cli, and sets `KILN_WASMTIME` to it); numbers go to BENCHMARKS.md.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -17,7 +17,7 @@ use std::process::Command;
 use support::server::Server;
 use support::side_by_side::{expect_answer, interleaved_loads, milliseconds, print_loads, START_RUNS};
 use support::world::{repo_root, world};
-use support::{cargo_release_build, image_file, mb, timed_build, unpack_size, wrk};
+use support::{cargo_release_build, image_file, mb, timed_build, unpack_size, wrk, RUST_FUNCTION_BINARY};
 
 /// What every server answers to `GET /`.
 const BODY: &str = "Hello, World!\n";
@@ -25,8 +25,6 @@ const CONTENT_TYPE: &str = "text/plain; charset=utf-8";
 /// Where kiln/wasm-function puts the host and the precompiled component in the image.
 const HOST_BINARY: &str = "layers/kiln_wasm-function/host/bin/kiln-wasm-host";
 const PRECOMPILED: &str = "layers/kiln_wasm-function/host/component.cwasm";
-/// Where kiln/rust-function puts a function's server in the image.
-const RUST_FUNCTION_BINARY: &str = "layers/kiln_rust-function/app/bin/kiln-function";
 /// wrk's connections: at most this many instances are in flight at once.
 const IN_FLIGHT: u64 = 32;
 /// How many requests `wasmtime serve` lets one instance answer when reuse is on, as the peer
@@ -91,9 +89,10 @@ fn main() {
         mb(rss_after[1]),
         mb(rss_after[2])
     );
-    let per_instance = |index: usize| mb(rss_after[index].saturating_sub(idle[index]) / IN_FLIGHT);
+    // Instances live only while their request runs, so their memory shows at the load's height.
+    let per_instance = |index: usize| mb(servers[index].1.peak_rss().saturating_sub(idle[index]) / IN_FLIGHT);
     println!(
-        "| memory per instance in flight: (RSS after − RSS idle) / {IN_FLIGHT} connections | {:.2} MB | {:.2} MB | | |",
+        "| memory per instance in flight: (peak RSS under load − RSS idle) / {IN_FLIGHT} connections | {:.2} MB | {:.2} MB | | |",
         per_instance(0),
         per_instance(1)
     );
@@ -154,12 +153,11 @@ fn wasmtime_precompiled(wasmtime: &Path) -> PathBuf {
     precompiled
 }
 
-/// `KILN_WASMTIME`, else the one `scripts/install-deps --bench` installs; fails with the fix
-/// before the bench spends minutes building.
+/// `KILN_WASMTIME` (scripts/bench points it at the one `scripts/install-deps --bench`
+/// installs), else `wasmtime` on the PATH; fails with the fix before the bench spends minutes
+/// building.
 fn wasmtime_cli() -> PathBuf {
-    let tools =
-        std::env::var_os("KILN_TOOLS_DIR").map_or_else(|| PathBuf::from("/usr/local/lib/kiln/tools"), PathBuf::from);
-    let wasmtime = std::env::var_os("KILN_WASMTIME").map_or_else(|| tools.join("wasmtime/bin/wasmtime"), PathBuf::from);
+    let wasmtime = std::env::var_os("KILN_WASMTIME").map_or_else(|| PathBuf::from("wasmtime"), PathBuf::from);
     match Command::new(&wasmtime).arg("--version").output() {
         Ok(output) if String::from_utf8_lossy(&output.stdout).contains("48.") => wasmtime,
         _ => panic!(

@@ -18,6 +18,8 @@ use world::{expect_success, kiln_build, world};
 
 /// Where kiln's Go buildpack puts the compiled app or function inside the image.
 const APP_BINARY: &str = "layers/kiln_go-function/app/bin/app";
+/// Where kiln/rust-function puts a function's server inside the image.
+pub(crate) const RUST_FUNCTION_BINARY: &str = "layers/kiln_rust-function/app/bin/kiln-function";
 
 /// `kiln build --json` of `source` into `image` with the world's builder and Go mirror, plus
 /// `env` (`NAME=VALUE`): the seconds it took and kiln's JSON result.

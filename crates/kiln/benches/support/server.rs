@@ -56,13 +56,24 @@ impl Server {
 
     /// Resident memory of the server and its child processes (workers), in bytes.
     pub(crate) fn rss(&self) -> u64 {
+        self.memory("VmRSS:")
+    }
+
+    /// The most resident memory the server and its child processes have held, in bytes: for a
+    /// host whose instances live only while a request runs, what a load used at its height.
+    pub(crate) fn peak_rss(&self) -> u64 {
+        self.memory("VmHWM:")
+    }
+
+    /// The `/proc/PID/status` line `field` (in KiB), summed over the server's process tree.
+    fn memory(&self, field: &str) -> u64 {
         let mut pids = vec![self.child.id()];
         let mut total = 0;
         while let Some(pid) = pids.pop() {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let kib: u64 = status
                 .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .find_map(|line| line.strip_prefix(field))
                 .and_then(|value| value.split_whitespace().next()?.parse().ok())
                 .unwrap_or(0);
             total += kib * 1024;

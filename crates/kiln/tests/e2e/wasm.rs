@@ -6,7 +6,7 @@ use crate::app::RunningApp;
 use crate::world::{expect_success, kiln_build, repo_root, world};
 use crate::{contract_failures, json, stderr};
 use kiln_test_support::contract::Expectations;
-use kiln_test_support::get;
+use kiln_test_support::{get, FileServer};
 use std::process::Output;
 use std::time::Instant;
 
@@ -127,7 +127,7 @@ fn runaway_guests_are_cut_off_while_other_requests_are_served() {
 
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, crates.io; scripts/test runs it"]
-fn a_wasm_function_gets_files_and_variables_only_when_its_build_grants_them() {
+fn a_wasm_function_gets_files_variables_and_hosts_only_when_granted() {
     let w = world();
     // wasm-grants reads a file with std::fs, so its component imports wasi:filesystem.
     let (refused, _) = build("wasm-grants", "grants-refused");
@@ -145,13 +145,19 @@ fn a_wasm_function_gets_files_and_variables_only_when_its_build_grants_them() {
         build_with_env("wasm-grants", "granted", &["FUNC_WASM_DIR=static", "FUNC_WASM_ENV=GREETING"]);
     expect_success(&granted);
     assert!(stderr(&granted).contains("The image's defaults for the host: FUNC_WASM_ENV=GREETING FUNC_WASM_DIR=static"));
-    // The variable's value comes from where the image runs; the build only named it.
-    let mut app = RunningApp::start_on(&w.cache_dir, &image, None, &["GREETING=from the run"]);
+    // The variable's value comes from where the image runs; the build only named it. The
+    // allowed host is granted at run time too: `kiln run` shares the host's loopback.
+    let upstream = FileServer::start(&repo_root().join("test-fixtures/wasm-grants/static"));
+    let upstream_authority = upstream.url.trim_start_matches("http://");
+    let allow = format!("FUNC_WASM_ALLOW_HOSTS={upstream_authority}");
+    let mut app = RunningApp::start_on(&w.cache_dir, &image, None, &["GREETING=from the run", &allow]);
     let file = app.get_when_up("/file");
     assert_eq!((file.status, file.text().as_str()), (200, "Hello from a granted file\n"), "{}", app.logs());
     let env = get(&app.address, "/env").expect("an answer");
     assert_eq!(env.text(), "GREETING=from the run\n");
-    // No host is allowed, so an outgoing request is denied and logged.
+    let fetched = get(&app.address, &format!("/fetch?to={upstream_authority}/greeting.txt")).expect("an answer");
+    assert_eq!((fetched.status, fetched.text().as_str()), (200, "Hello from a granted file\n"), "{}", app.logs());
+    // Another port of the allowed host is not allowed: denied and logged.
     let fetch = get(&app.address, "/fetch?to=127.0.0.1:9/").expect("an answer");
     assert_eq!(fetch.status, 502, "{}", fetch.text());
     assert!(app.logs().contains("FUNC_WASM_ALLOW_HOSTS does not list it"), "{}", app.logs());
