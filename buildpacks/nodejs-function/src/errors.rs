@@ -3,8 +3,10 @@
 
 use crate::app::UnsupportedStartScript;
 use crate::function::FunctionError;
-use crate::npm::NpmError;
+use crate::install::InstallError;
+use crate::layers::package_manager::ToolInstallError;
 use crate::package_json::PackageJsonError;
+use crate::package_manager::{Manager, PackageManagerError};
 use crate::syntax::SyntaxError;
 use crate::toolchain::RequirementError;
 use kiln_buildpack::{CoreError, ToolError};
@@ -21,7 +23,9 @@ pub(crate) enum NodeFunctionError {
     FunctionConfig(ConfigError),
     FunctionName(InvalidFunctionName),
     Function(Box<FunctionError>),
-    Npm(Box<NpmError>),
+    PackageManager(PackageManagerError),
+    PackageManagerTool(Box<ToolInstallError>),
+    Install(Box<InstallError>),
     Syntax(Box<SyntaxError>),
     StartScript(UnsupportedStartScript),
     /// Writing a layer's files (the node binary, the framework, the `node_modules` link).
@@ -60,7 +64,9 @@ impl NodeFunctionError {
             Self::FunctionConfig(error) => error.message(),
             Self::FunctionName(error) => error.message(),
             Self::Function(error) => function_message(*error),
-            Self::Npm(error) => npm_message(*error),
+            Self::PackageManager(error) => package_manager_message(&error),
+            Self::PackageManagerTool(error) => tool_install_message(&error),
+            Self::Install(error) => install_message(*error),
             Self::Syntax(error) => match *error {
                 SyntaxError::Invalid { module, source } => source.message(
                     ErrorKind::CompileError,
@@ -115,34 +121,107 @@ fn function_message(error: FunctionError) -> ErrorMessage {
     }
 }
 
-fn npm_message(error: NpmError) -> ErrorMessage {
+fn package_manager_message(error: &PackageManagerError) -> ErrorMessage {
+    let body = error.to_string();
+    let (kind, header, advice) = match error {
+        PackageManagerError::Malformed(_) | PackageManagerError::DigestAlgorithm(_) => (
+            ErrorKind::InvalidSource,
+            "Cannot read package.json's `packageManager`",
+            "Write it as corepack does, e.g. `\"packageManager\": \"pnpm@10.34.8\"`: `corepack use pnpm@10` writes it with its digest.",
+        ),
+        PackageManagerError::Unknown(_) => (
+            ErrorKind::InvalidSource,
+            "The package manager package.json names is not supported",
+            "Name npm, pnpm or yarn in `packageManager`, or remove it to install with npm.",
+        ),
+        PackageManagerError::Conflict { .. } | PackageManagerError::SeveralLockfiles(_) => (
+            ErrorKind::InvalidSource,
+            "The source's package manager is ambiguous",
+            "Keep the lockfile of the package manager you use, and name it in package.json's `packageManager`.",
+        ),
+        PackageManagerError::UnsupportedYarn(_) => (
+            ErrorKind::UnsupportedVersion,
+            "This yarn release is not supported",
+            "Use yarn 4 (`corepack use yarn@4`) or yarn 1: yarn 2 and 3 need a plugin from GitHub to install without devDependencies.",
+        ),
+    };
+    ErrorMessage::new(kind, header, body, advice)
+}
+
+fn tool_install_message(error: &ToolInstallError) -> ErrorMessage {
     let body = error.to_string();
     match error {
-        NpmError::LockfileOutOfSync { .. } => ErrorMessage::new(
-            ErrorKind::LockfileOutOfSync,
-            "package-lock.json is out of sync with package.json",
+        ToolInstallError::Download { .. } | ToolInstallError::Listing { .. } | ToolInstallError::Install { .. } => {
+            ErrorMessage::new(
+                ErrorKind::DependencyInstallFailed,
+                "Cannot install the package manager",
+                body,
+                "Check the version in package.json (`packageManager` or `engines`), and that the registry \
+                 (NPM_CONFIG_REGISTRY or .npmrc) serves it.",
+            )
+        }
+        ToolInstallError::DigestMismatch { .. } => ErrorMessage::new(
+            ErrorKind::ChecksumMismatch,
+            "The package manager's download does not match `packageManager`",
             body,
-            "Run `npm install` to update package-lock.json, commit it, and build again.",
+            "If the registry is a mirror, check that it serves the original package; \
+             `corepack use <name>@<version>` writes the right digest.",
         ),
-        NpmError::InstallFailed { package, .. } => ErrorMessage::new(
+        ToolInstallError::Io(_) => ErrorMessage::new(
+            ErrorKind::FilesystemError,
+            "Cannot write the package manager's layer",
+            body,
+            "Check that the layers directory is writable and has free space.",
+        ),
+    }
+}
+
+fn install_message(error: InstallError) -> ErrorMessage {
+    let body = error.to_string();
+    match error {
+        InstallError::LockfileOutOfSync { manager, .. } => ErrorMessage::new(
+            ErrorKind::LockfileOutOfSync,
+            format!("{} is out of sync with package.json", manager.lockfile()),
+            body,
+            format!("Run `{manager} install` to update {}, commit it, and build again.", manager.lockfile()),
+        ),
+        InstallError::InstallFailed { manager, package, .. } => ErrorMessage::new(
             ErrorKind::DependencyInstallFailed,
             &match &package {
                 Some(package) => format!("The dependency `{package}` failed to install"),
                 None => "Installing the dependencies failed".to_string(),
             },
             body,
-            "Check the dependency's name and version in package.json (npm's messages are above), and that the \
-             registry (NPM_CONFIG_REGISTRY or .npmrc) serves it.",
+            format!(
+                "Check the dependency's name and version in package.json ({manager}'s messages are above), and that the \
+                 registry ({}) serves it.",
+                registry_settings(manager)
+            ),
         ),
-        NpmError::ScriptFailed { script, source } => source.message(
+        InstallError::ScriptFailed { script, source } => source.message(
             ErrorKind::CompileError,
             &format!("The `{script}` script failed"),
-            "Fix the errors above and build again; `npm run <script>` reproduces them locally.",
+            "Fix the errors above and build again; running the script locally reproduces them.",
         ),
-        NpmError::Tool(error) => tool_message(error),
+        InstallError::PlugAndPlay => ErrorMessage::new(
+            ErrorKind::InvalidSource,
+            "yarn's Plug'n'Play cannot run in the image",
+            body,
+            "Set `nodeLinker: node-modules` in .yarnrc.yml (or remove the line: kiln's default), and build again.",
+        ),
+        InstallError::Tool(error) => tool_message(error),
+    }
+}
+
+/// Where each manager reads its registry from.
+fn registry_settings(manager: Manager) -> &'static str {
+    match manager {
+        Manager::YarnBerry => "NPM_CONFIG_REGISTRY, YARN_NPM_REGISTRY_SERVER or .yarnrc.yml",
+        Manager::YarnClassic => "NPM_CONFIG_REGISTRY, .npmrc or .yarnrc",
+        Manager::Npm | Manager::Pnpm => "NPM_CONFIG_REGISTRY or .npmrc",
     }
 }
 
 fn tool_message(error: ToolError) -> ErrorMessage {
-    error.message(ErrorKind::DependencyInstallFailed, "npm failed", "See npm's output above.")
+    error.message(ErrorKind::DependencyInstallFailed, "The package manager failed", "See its output above.")
 }

@@ -7,10 +7,11 @@ mod app;
 mod detect;
 mod errors;
 mod function;
+mod install;
 mod layers;
 mod node_version;
-mod npm;
 mod package_json;
+mod package_manager;
 mod syntax;
 mod toolchain;
 
@@ -18,14 +19,17 @@ use crate::app::start_arguments;
 use crate::detect::{detect, is_node_source, Detection, DETECTS};
 use crate::errors::NodeFunctionError;
 use crate::function::{FunctionModule, JS_IDENTIFIER};
+use crate::install::{run_script, Dependencies};
 use crate::layers::framework::{
     body_limit, handle_framework_layer, handle_inspector_layer, GOOGLE_SERVER, KILN_SERVER,
 };
 use crate::layers::node_dist::handle_node_dist_layer;
-use crate::layers::node_modules::{handle_node_modules_layer, link_node_modules, Dependencies, ModulesLayer};
+use crate::layers::node_modules::{handle_node_modules_layer, link_node_modules, Installer, ModulesLayer};
 use crate::layers::node_runtime::handle_node_runtime_layer;
-use crate::layers::npm_cache::handle_npm_cache_layer;
+use crate::layers::package_cache::handle_package_cache_layer;
+use crate::layers::package_manager::handle_package_manager_layer;
 use crate::package_json::{PackageJson, GOOGLE_FRAMEWORK};
+use crate::package_manager::{Manager, PackageManager};
 use crate::syntax::check_syntax;
 use crate::toolchain::{Requirement, NODE};
 use kiln_buildpack::{detection_failed, function_config};
@@ -37,8 +41,8 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::layer_env::Scope;
 use libcnb::{buildpack_main, Buildpack, Env, Platform};
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
 
 /// Google's buildpack's setting: the package.json scripts to run as the build, comma-separated
 /// (empty: none). Unset, `gcp-build` runs if there is one, else `build`.
@@ -76,6 +80,7 @@ impl Buildpack for NodeFunctionBuildpack {
         }
         let body_limit = if function.is_some() { body_limit(platform_env)? } else { None };
         let requirement = Requirement::of(&app_dir, &package).map_err(NodeFunctionError::Requirement)?;
+        let package_manager = PackageManager::of(&app_dir, &package).map_err(NodeFunctionError::PackageManager)?;
         let cache_limit = CacheLimit::from_env(platform_env).map_err(NodeFunctionError::from)?;
 
         print::bullet("Node.js");
@@ -90,16 +95,21 @@ impl Buildpack for NodeFunctionBuildpack {
         build_env.insert("npm_config_update_notifier", "false");
 
         let scripts = build_scripts(&package, platform_env);
-        if package.has_dependencies() || app_dir.join("package-lock.json").is_file() {
+        let manager = package_manager.manager;
+        if package.has_dependencies() || app_dir.join(manager.lockfile()).is_file() {
             print::bullet("Dependencies");
-            let npm_cache = handle_npm_cache_layer(&context, cache_limit)?;
-            build_env.insert("npm_config_cache", &npm_cache);
+            if let Some(release) = &package_manager.tool {
+                let bin = handle_package_manager_layer(&context, release, &build_env)?;
+                prepend_path(&mut build_env, &bin);
+            }
+            let cache = handle_package_cache_layer(&context, manager, cache_limit)?;
+            let installer = Installer { package_manager: &package_manager, cache: &cache, env: &build_env };
             let version = artifact.version.to_string();
             let image_modules = handle_node_modules_layer(
                 &context,
                 &ModulesLayer { name: layer_name!("dependencies"), dependencies: Dependencies::Production },
                 &version,
-                &build_env,
+                &installer,
             )?;
             if !scripts.is_empty() {
                 let build_modules = if package.dev_dependencies.is_empty() {
@@ -109,16 +119,16 @@ impl Buildpack for NodeFunctionBuildpack {
                         &context,
                         &ModulesLayer { name: layer_name!("build_dependencies"), dependencies: Dependencies::All },
                         &version,
-                        &build_env,
+                        &installer,
                     )?
                 };
                 link_node_modules(&app_dir, &build_modules).map_err(NodeFunctionError::Layer)?;
-                run_build_scripts(&app_dir, &scripts, &build_env)?;
+                run_build_scripts(manager, &app_dir, &scripts, &build_env)?;
             }
             // The image gets the production dependencies only.
             link_node_modules(&app_dir, &image_modules).map_err(NodeFunctionError::Layer)?;
         } else if !scripts.is_empty() {
-            run_build_scripts(&app_dir, &scripts, &build_env)?;
+            run_build_scripts(manager, &app_dir, &scripts, &build_env)?;
         }
 
         print::bullet("Checks");
@@ -153,13 +163,21 @@ fn build_scripts(package: &PackageJson, platform_env: &Env) -> Vec<String> {
     }
 }
 
-fn run_build_scripts(app_dir: &Path, scripts: &[String], env: &Env) -> Result<(), NodeFunctionError> {
+fn run_build_scripts(manager: Manager, app_dir: &Path, scripts: &[String], env: &Env) -> Result<(), NodeFunctionError> {
     for script in scripts {
-        let mut command = Command::new("npm");
-        command.args(["run", script]).current_dir(app_dir).envs(env);
-        npm::run_script(&mut command, script).map_err(|error| NodeFunctionError::Npm(Box::new(error)))?;
+        run_script(manager, app_dir, script, env).map_err(|error| NodeFunctionError::Install(Box::new(error)))?;
     }
     Ok(())
+}
+
+/// Puts `dir` first on the build's PATH.
+fn prepend_path(env: &mut Env, dir: &Path) {
+    let mut path = OsString::from(dir);
+    if let Some(rest) = env.get("PATH").filter(|rest| !rest.is_empty()) {
+        path.push(":");
+        path.push(rest);
+    }
+    env.insert("PATH", path);
 }
 
 /// Checks the function `config` names and returns the arguments after `node` that serve it.

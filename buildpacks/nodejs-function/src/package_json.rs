@@ -19,6 +19,9 @@ pub(crate) struct PackageJson {
     pub(crate) dependencies: BTreeMap<String, String>,
     #[serde(default, rename = "devDependencies")]
     pub(crate) dev_dependencies: BTreeMap<String, String>,
+    /// corepack's field: the package manager and its exact version (`pnpm@10.34.8+sha512.…`).
+    #[serde(rename = "packageManager")]
+    pub(crate) package_manager: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,4 +5,5 @@ pub(crate) mod framework;
 pub(crate) mod node_dist;
 pub(crate) mod node_modules;
 pub(crate) mod node_runtime;
-pub(crate) mod npm_cache;
+pub(crate) mod package_cache;
+pub(crate) mod package_manager;

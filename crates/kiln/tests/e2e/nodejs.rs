@@ -80,12 +80,45 @@ fn nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image() {
     step("nodejs_dependencies_are_reused_and_dev_dependencies_stay_out_of_the_image", || {
         let reused = [
             "Reusing the npm cache",
-            "Reusing the image's dependencies: package.json, the lockfile and Node.js are unchanged",
-            "Reusing the build's dependencies (with devDependencies): package.json, the lockfile and Node.js are unchanged",
+            "Reusing the image's dependencies: package.json, the lockfile, npm and Node.js are unchanged",
+            "Reusing the build's dependencies (with devDependencies): package.json, the lockfile, npm and Node.js are unchanged",
         ];
         let (_, paths) = build_twice("nodejs-typescript", &["FUNC_NAME=typed"], &reused);
         assert!(paths.iter().any(|path| path == "workspace/dist/index.js"), "tsc's output is missing:\n{paths:#?}");
         assert!(!paths.iter().any(|path| path.contains("node_modules/typescript")), "a dev dependency is in the image");
+    });
+}
+
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, the npm registry; scripts/test runs it"]
+fn pnpm_and_yarn_are_installed_from_the_registry_and_their_dev_dependencies_stay_out_of_the_image() {
+    step("pnpm_and_yarn_are_installed_from_the_registry_and_their_dev_dependencies_stay_out_of_the_image", || {
+        for (fixture_name, env, manager, release, output) in [
+            ("nodejs-pnpm", "FUNC_NAME=duration", "pnpm", "pnpm@10.34.8", "workspace/limits.json"),
+            ("nodejs-yarn-berry", "FUNC_NAME=measure", "yarn", "@yarnpkg/cli-dist@4.18.1", "workspace/unit.json"),
+        ] {
+            let reused = [
+                format!("Reusing the package manager: {release} (package.json `packageManager`) is cached"),
+                format!("Reusing the image's dependencies: package.json, the lockfile, {manager} and Node.js are unchanged"),
+                format!(
+                    "Reusing the build's dependencies (with devDependencies): package.json, the lockfile, {manager} and Node.js are unchanged"
+                ),
+            ];
+            let reused: Vec<&str> = reused.iter().map(String::as_str).collect();
+            let (_, paths) = build_twice(fixture_name, &[env], &reused);
+            assert!(paths.iter().any(|path| path == output), "{fixture_name}: the build script's output is missing");
+            assert!(paths.iter().any(|path| path.ends_with("node_modules/ms/index.js")), "{fixture_name}: no ms");
+            assert!(
+                !paths.iter().any(|path| path.contains("is-number")),
+                "{fixture_name}: a dev dependency is in the image"
+            );
+            for build_only in ["package_manager", "pnpm_store", "yarn_berry_cache"] {
+                assert!(
+                    !paths.iter().any(|path| path.contains(build_only)),
+                    "{fixture_name}: {build_only} is in the image"
+                );
+            }
+        }
     });
 }
 
@@ -129,6 +162,18 @@ fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
                 &["FUNC_NAME=hello"],
                 "`@kiln-fixtures/no-such-package`",
                 "DependencyInstallFailed",
+            ),
+            (
+                "nodejs-pnpm-lockfile-out-of-sync",
+                &["FUNC_NAME=hello"],
+                "pnpm-lock.yaml does not match package.json, so pnpm refused to install: ERR_PNPM_OUTDATED_LOCKFILE",
+                "LockfileOutOfSync",
+            ),
+            (
+                "nodejs-package-manager-digest",
+                &["FUNC_NAME=hello"],
+                "but package.json's `packageManager` says 0000",
+                "ChecksumMismatch",
             ),
             ("nodejs-http", &["FUNC_NAME=hello-world"], "not a JavaScript identifier", "InvalidFunctionName"),
             ("nodejs-library", &[], "set FUNC_NAME to the function's name", "NoBuildpackDetected"),
