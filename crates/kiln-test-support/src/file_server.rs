@@ -70,7 +70,11 @@ fn answer(stream: &TcpStream, root: &Path, fault: Option<Fault>, faulted: &Mutex
         line.clear();
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let file: PathBuf = root.join(path.trim_start_matches('/'));
+    let mut file: PathBuf = root.join(path.trim_start_matches('/'));
+    // A directory is answered with its index page, as static web servers do (a package index).
+    if file.is_dir() {
+        file.push("index.html");
+    }
     let mut stream = stream;
     let inside = !path.split('/').any(|part| part == "..");
     match std::fs::File::open(&file).and_then(|f| f.metadata().map(|m| (f, m.len()))) {
@@ -81,7 +85,13 @@ fn answer(stream: &TcpStream, root: &Path, fault: Option<Fault>, faulted: &Mutex
                     .write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                 return;
             }
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n");
+            let content_type = if file.extension().is_some_and(|extension| extension == "html") {
+                "Content-Type: text/html\r\n"
+            } else {
+                ""
+            };
+            let head =
+                format!("HTTP/1.1 200 OK\r\n{content_type}Content-Length: {length}\r\nConnection: close\r\n\r\n");
             let _ = stream.write_all(head.as_bytes());
             let sent = if fault == Some(Fault::Truncated) { length / 2 } else { length };
             let _ = std::io::copy(&mut std::io::Read::take(contents, sent), &mut stream);

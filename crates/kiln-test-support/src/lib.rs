@@ -1,8 +1,8 @@
 //! Real components for kiln's tests, on loopback only: the distribution registry (Debian's
 //! `docker-registry`) and a proxy in front of it that injects registry failures, a static file
 //! server (a download mirror, flaky on request), a small HTTP client, the function contract
-//! suite every language's fixtures pass, podman's Docker-compatible API for `pack build`, and a
-//! digest of input files for reusing what tests built from them.
+//! suite every language's fixtures pass, a Python package index, podman's Docker-compatible API
+//! for `pack build`, and a digest of input files for reusing what tests built from them.
 //! Test support panics with a message on failure: a broken fixture is a failed test.
 
 #![allow(clippy::missing_panics_doc)]
@@ -12,6 +12,7 @@ mod faulty_registry;
 mod file_server;
 mod http;
 mod inputs_digest;
+mod package_index;
 mod podman;
 mod registry;
 
@@ -19,6 +20,7 @@ pub use faulty_registry::{FaultyRegistry, RegistryFault};
 pub use file_server::{Fault, FileServer};
 pub use http::{get, post, request, HttpResponse};
 pub use inputs_digest::inputs_digest;
+pub use package_index::{PackageIndex, PROBE_PACKAGE, PROBE_WHERE};
 pub use podman::PodmanService;
 pub use registry::TestRegistry;
 

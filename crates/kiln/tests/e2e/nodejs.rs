@@ -7,7 +7,7 @@
 use crate::app::RunningApp;
 use crate::image_contents::image_paths;
 use crate::world::{expect_success, step, world};
-use crate::{build_with, json, stderr};
+use crate::{build_with, expect_build_error, json, stderr};
 use kiln_test_support::contract::ServedFunction as _;
 use kiln_test_support::request;
 
@@ -145,7 +145,6 @@ fn a_nodejs_app_runs_its_start_script_with_the_node_version_engines_asks_for() {
 #[ignore = "real components: root, runc, a registry, the lifecycle, the npm registry; scripts/test runs it"]
 fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
     step("broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag", || {
-        let w = world();
         for (fixture_name, env, message, kind) in [
             ("nodejs-syntax-error", &["FUNC_NAME=hello"][..], "index.js:3", "CompileError"),
             ("nodejs-func-missing", &["FUNC_NAME=hello"], "  goodbye: a function of 2 parameters", "FunctionNotFound"),
@@ -180,14 +179,7 @@ fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
         ] {
             let repository = format!("broken/{fixture_name}");
             let (output, _) = build_with(fixture_name, &repository, &world().inventory, env);
-            assert!(!output.status.success(), "{fixture_name} built");
-            let document = json(&output);
-            let error = &document["error"];
-            let text = format!("{}\n{}\n{}", error["message"], error["advice"], stderr(&output));
-            assert!(text.contains(message), "{fixture_name}: no `{message}` in:\n{text}");
-            assert_eq!(error["kind"], kind, "{fixture_name}: {document}");
-            assert_eq!(output.status.code(), Some(2), "{fixture_name}: a user error exits 2");
-            assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
+            expect_build_error(&output, (&repository, None), kind, message);
         }
     });
 }

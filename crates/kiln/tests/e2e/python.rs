@@ -1,11 +1,13 @@
 //! kiln/python-function end to end: a function without requirements built from the Python
 //! mirror, run on kiln's run image (whose lack of `OpenSSL`, `SQLite` and friends the runtime must
-//! not notice), its image contents, and an unchanged rebuild. The function contract itself is
+//! not notice), its image contents, an unchanged rebuild, and requirements from the package
+//! index the build env names. The function contract itself is
 //! checked for every Python contract fixture by `every_contract_fixture_passes_the_function_contract`.
 
 use crate::app::RunningApp;
 use crate::image_contents::image_paths;
 use crate::world::{expect_success, kiln_build, repo_root, world};
+use kiln_test_support::{PackageIndex, PROBE_PACKAGE, PROBE_WHERE};
 use std::time::Instant;
 
 fn digest(output: &std::process::Output) -> String {
@@ -83,6 +85,41 @@ fn python_app_starts_as_its_procfile_says() {
     assert_eq!(app.get_when_up("/").text(), "Hello from kiln python-app\n");
 }
 
+/// The index settings of the build env reach uv: a package that only a loopback index has
+/// installs through `PIP_INDEX_URL` (passed to uv as `UV_INDEX_URL`) and through
+/// `UV_EXTRA_INDEX_URL`, and fails without either. An unchanged rebuild reuses the installed
+/// packages and gives the same digest.
+#[test]
+#[ignore = "real components: root, runc, a registry, the lifecycle, PyPI; scripts/test runs it"]
+fn requirements_come_from_the_index_the_build_env_names_and_their_layer_is_reused() {
+    let w = world();
+    let index = PackageIndex::start();
+    let source = repo_root().join("test-fixtures/python-index");
+    let repository = "python/index";
+    let image = format!("{}/{repository}:1", w.registry.address);
+    let build = |env: &[&str]| kiln_build(&w.cache_dir, &source, &image, &w.inventory, env);
+
+    let from_pypi = build(&["FUNC_NAME=hello"]);
+    assert!(!from_pypi.status.success(), "{PROBE_PACKAGE} came from PyPI, so this test proves nothing");
+    assert_eq!(crate::json(&from_pypi)["error"]["kind"], "DependencyInstallFailed", "{}", crate::stderr(&from_pypi));
+    assert_eq!(w.registry.tags(repository), Vec::<String>::new(), "a failed build left a tag");
+
+    let pip_index = format!("PIP_INDEX_URL={}", index.url);
+    let first = build(&["FUNC_NAME=hello", &pip_index]);
+    expect_success(&first);
+    let mut app = RunningApp::start(&w.cache_dir, &image);
+    assert_eq!(app.get_when_up("/").text(), format!("Installed from {PROBE_WHERE}\n"));
+    drop(app);
+    let second = build(&["FUNC_NAME=hello", &pip_index]);
+    expect_success(&second);
+    let log = crate::stderr(&second);
+    assert!(log.contains("Reusing the installed packages"), "{log}");
+    assert_eq!(digest(&first), digest(&second), "an unchanged rebuild gave another image");
+
+    let extra_index = format!("UV_EXTRA_INDEX_URL={}", index.url);
+    expect_success(&build(&["FUNC_NAME=hello", &extra_index]));
+}
+
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, PyPI; scripts/test runs it"]
 fn broken_python_sources_fail_with_their_kind_and_leave_no_tag() {
@@ -109,13 +146,6 @@ fn broken_python_sources_fail_with_their_kind_and_leave_no_tag() {
         let image = format!("{}/{repository}:1", w.registry.address);
         let source = repo_root().join("test-fixtures").join(fixture_name);
         let output = kiln_build(&w.cache_dir, &source, &image, &w.inventory, env);
-        assert!(!output.status.success(), "{fixture_name} built");
-        let document = crate::json(&output);
-        let error = &document["error"];
-        assert_eq!(error["kind"], kind, "{fixture_name}: {error}");
-        let text = error.to_string().replace("\\n", "\n").replace("\\\"", "\"");
-        assert!(text.contains(message), "{fixture_name}: no `{message}` in the error:\n{text}");
-        assert_eq!(output.status.code(), Some(2), "{fixture_name}: the source's problem exits 2");
-        assert_eq!(w.registry.tags(&repository), Vec::<String>::new(), "{fixture_name} left a tag");
+        crate::expect_build_error(&output, (&repository, None), kind, message);
     }
 }

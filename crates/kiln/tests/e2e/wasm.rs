@@ -24,17 +24,6 @@ fn build_with_env(fixture_name: &str, tag: &str, env: &[&str]) -> (Output, Strin
     (kiln_build(&w.cache_dir, &source, &image, &w.inventory, env), image)
 }
 
-/// A failed build: its log holds `message`, its error has `kind`, and it left no `tag`.
-fn expect_failure(output: &Output, tag: &str, message: &str, kind: &str) {
-    assert!(!output.status.success(), "{tag} built");
-    let log = stderr(output);
-    assert!(log.contains(message), "{tag}: no `{message}` in:\n{log}");
-    let document = json(output);
-    assert_eq!(document["error"]["kind"], kind, "{tag}: {document}");
-    assert_eq!(output.status.code(), Some(2), "{tag}: a user error exits 2");
-    assert!(!world().registry.tags(WASM_REPOSITORY).contains(&tag.to_string()), "{tag} left a tag");
-}
-
 #[test]
 #[ignore = "real components: root, runc, a registry, the lifecycle, crates.io; scripts/test runs it"]
 fn wasm_functions_pass_the_contract_and_rebuild_to_the_same_digest() {
@@ -91,7 +80,7 @@ fn broken_wasm_sources_fail_with_their_kind_and_leave_no_tag() {
     ] {
         let tag = format!("broken-{fixture_name}");
         let (output, _) = build(fixture_name, &tag);
-        expect_failure(&output, &tag, message, kind);
+        crate::expect_build_error(&output, (WASM_REPOSITORY, Some(&tag)), kind, message);
     }
 }
 
@@ -131,14 +120,19 @@ fn a_wasm_function_gets_files_variables_and_hosts_only_when_granted() {
     let w = world();
     // wasm-grants reads a file with std::fs, so its component imports wasi:filesystem.
     let (refused, _) = build("wasm-grants", "grants-refused");
-    expect_failure(&refused, "grants-refused", "imports wasi:filesystem/", "WrongSignature");
+    crate::expect_build_error(
+        &refused,
+        (WASM_REPOSITORY, Some("grants-refused")),
+        "WrongSignature",
+        "imports wasi:filesystem/",
+    );
     assert!(stderr(&refused).contains("when FUNC_WASM_DIR grants a directory"), "{}", stderr(&refused));
     let (outside, _) = build_with_env("wasm-grants", "grants-outside", &["FUNC_WASM_DIR=../wasm-http"]);
-    expect_failure(
+    crate::expect_build_error(
         &outside,
-        "grants-outside",
-        "FUNC_WASM_DIR is `../wasm-http`: expected a directory of the source",
+        (WASM_REPOSITORY, Some("grants-outside")),
         "InvalidFunctionConfig",
+        "FUNC_WASM_DIR is `../wasm-http`: expected a directory of the source",
     );
 
     let (granted, image) =
