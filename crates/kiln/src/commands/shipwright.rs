@@ -143,4 +143,28 @@ mod tests {
         let chosen = GenerateArgs { strategy: Some("kiln-kaniko".to_string()), ..args(&dir) };
         assert!(generate(&chosen).expect("generated").contains("    name: \"kiln-kaniko\"\n"));
     }
+
+    /// The samples name fixtures that exist, with the function name their contract builds.
+    #[test]
+    fn each_sample_builds_an_existing_fixture_with_its_function_name() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut checked = Vec::new();
+        for entry in std::fs::read_dir(repo.join("strategies/samples")).expect("samples") {
+            let path = entry.expect("sample").path();
+            let yaml = std::fs::read_to_string(&path).expect("sample text");
+            let field = |name: &str| yaml.lines().find_map(|line| line.trim().strip_prefix(name).map(str::trim));
+            let fixture = field("contextDir: test-fixtures/").expect("a fixture as contextDir");
+            let fixture_dir = repo.join("test-fixtures").join(fixture);
+            assert!(fixture_dir.is_dir(), "{}: no fixture {fixture}", path.display());
+            let func_name = yaml.split("- name: FUNC_NAME\n").nth(1).and_then(|rest| rest.lines().next());
+            let func_name = func_name.and_then(|line| line.trim().strip_prefix("value: "));
+            let contract = std::fs::read_to_string(fixture_dir.join("contract.toml")).unwrap_or_default();
+            let contract_name = contract.split("\"FUNC_NAME=").nth(1).and_then(|rest| rest.split('"').next());
+            assert_eq!(func_name, contract_name, "{}: FUNC_NAME differs from {fixture}'s contract", path.display());
+            checked.push(fixture.to_string());
+        }
+        checked.sort();
+        let families = ["dockerfile-app", "go-http", "nodejs-http", "python-http", "rust-http", "wasm-http"];
+        assert_eq!(checked, families, "a fixture family has no sample");
+    }
 }
