@@ -209,6 +209,12 @@ fn install_message(error: InstallError) -> ErrorMessage {
             body,
             "Set `nodeLinker: node-modules` in .yarnrc.yml (or remove the line: kiln's default), and build again.",
         ),
+        InstallError::InstallRecord(_) => ErrorMessage::new(
+            ErrorKind::FilesystemError,
+            "Cannot write the dependencies' layer",
+            body,
+            "Check that the layers directory is writable and has free space.",
+        ),
         InstallError::Tool(error) => tool_message(error),
     }
 }

@@ -34,9 +34,16 @@ pub(crate) enum InstallError {
         ".yarnrc.yml sets `nodeLinker: pnp`: Plug'n'Play keeps packages in zip archives that only yarn's loader reads, and the image runs `node` alone"
     )]
     PlugAndPlay,
+    #[error("cannot remove pnpm's record of the install: {0}")]
+    InstallRecord(std::io::Error),
     #[error(transparent)]
     Tool(ToolError),
 }
+
+/// Files in which pnpm records when it installed (`prunedAt`, `lastValidatedTimestamp`), for
+/// its next install into the same `node_modules`. A layer is never installed into again, and
+/// the times would give every fresh build another image digest.
+const PNPM_INSTALL_RECORDS: [&str; 2] = [".modules.yaml", ".pnpm-workspace-state-v1.json"];
 
 fn install_failure(package: Option<&str>, summary: &str) -> String {
     match package {
@@ -85,7 +92,16 @@ pub(crate) fn install_dependencies(
                 pnpm.arg("--prod");
             }
             pnpm.args(["--reporter=append-only", "--store-dir", &cache]);
-            run(manager, &mut pnpm)
+            run(manager, &mut pnpm)?;
+            for record in PNPM_INSTALL_RECORDS {
+                match std::fs::remove_file(dir.join("node_modules").join(record)) {
+                    Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(InstallError::InstallRecord(error))
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
         }
         Manager::YarnClassic => {
             let mut yarn = command(&["install"]);
