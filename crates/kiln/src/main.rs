@@ -37,7 +37,7 @@ enum Command {
     Builder(commands::builder::Command),
     /// Show what kiln's cache holds, or clear it.
     Cache(commands::cache::Args),
-    /// Shipwright: write the `Build` and `BuildRun` for a function directory.
+    /// Shipwright: write the `Build` and `BuildRun` for a function directory, or check documents.
     #[command(subcommand)]
     Shipwright(commands::shipwright::Command),
 }

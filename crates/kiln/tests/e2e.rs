@@ -1,7 +1,8 @@
 //! End-to-end: fixtures built with `kiln build` by the real lifecycle under runc, published to
 //! a real registry, run with `kiln run` and answered over HTTP. Every test here needs root,
 //! runc, mmdebstrap and a registry, so each is marked `#[ignore = "real components: …"]`:
-//! plain `cargo test` skips them, `scripts/test` runs them.
+//! plain `cargo test` skips them, `scripts/test` runs them. The exception is `shipwright`,
+//! which runs the binary on files alone.
 
 #[path = "e2e/app.rs"]
 mod app;
@@ -19,6 +20,8 @@ mod platform;
 mod python;
 #[path = "e2e/rust.rs"]
 mod rust;
+#[path = "e2e/shipwright.rs"]
+mod shipwright;
 #[path = "e2e/wasm.rs"]
 mod wasm;
 #[path = "e2e/world.rs"]

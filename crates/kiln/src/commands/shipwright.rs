@@ -1,6 +1,9 @@
 //! `kiln shipwright generate DIR --image REF`: the Shipwright `Build` and `BuildRun` that build a
 //! function directory on a cluster, the orchestration a `FaaS` controller performs. The strategy
 //! is kiln-buildpacks, or kiln-buildah when the directory holds a Dockerfile.
+//!
+//! `kiln shipwright validate FILE...`: the documents checked offline as the cluster would check
+//! them (kiln-shipwright), each problem on a line of its own; exit status 2 when there is one.
 
 use crate::output::Output;
 use kiln_platform::build_env::parse_env_args;
@@ -12,6 +15,16 @@ use std::process::ExitCode;
 pub(crate) enum Command {
     /// Print a `Build` and a `BuildRun` (shipwright.io/v1beta1) for a function directory.
     Generate(GenerateArgs),
+    /// Check Shipwright documents offline against the pinned release's CRD schemas and its
+    /// controller's rules; the strategies Builds use must be among the files.
+    Validate(ValidateArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// YAML files of `Build`s, `BuildRun`s and their strategies (e.g. `strategies/*.yaml`).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -46,7 +59,59 @@ pub(crate) fn run(command: Command, out: &Output) -> anyhow::Result<ExitCode> {
             out.result(&yaml, &serde_json::json!({ "yaml": yaml }));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Validate(args) => validate(&args, out),
     }
+}
+
+fn validate(args: &ValidateArgs, out: &Output) -> anyhow::Result<ExitCode> {
+    let mut documents = Vec::new();
+    for file in &args.files {
+        documents.extend(kiln_shipwright::read_documents(file).map_err(|error| {
+            kiln_error::KindedError::new(kiln_error::ErrorKind::InvalidArgument, error.to_string())
+                .with_advice("Name YAML files of Shipwright documents.")
+        })?);
+    }
+    let version = kiln_shipwright::shipwright_version();
+    let findings = kiln_shipwright::validate(&documents);
+    let mut human = String::new();
+    for finding in &findings {
+        let _ = writeln!(human, "{finding}");
+    }
+    let _ = write!(
+        human,
+        "{} documents checked against Shipwright {version}: {}",
+        documents.len(),
+        match findings.len() {
+            0 => "valid".to_string(),
+            1 => "1 problem".to_string(),
+            count => format!("{count} problems"),
+        }
+    );
+    let listed: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|finding| {
+            serde_json::json!({
+                "file": finding.document.file,
+                "document": finding.document.number,
+                "kind": finding.document.kind(),
+                "name": finding.document.name(),
+                "checker": match finding.checker {
+                    kiln_shipwright::Checker::ApiServer => "api-server",
+                    kiln_shipwright::Checker::Controller => "controller",
+                },
+                "path": finding.problem.path,
+                "rule": finding.problem.rule,
+                "message": finding.problem.message,
+            })
+        })
+        .collect();
+    let valid = findings.is_empty();
+    out.result(
+        &human,
+        &serde_json::json!({ "shipwright": version, "documents": documents.len(), "valid": valid, "findings": listed }),
+    );
+    // As for the user's other mistakes: 2.
+    Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 fn generate(args: &GenerateArgs) -> anyhow::Result<String> {
