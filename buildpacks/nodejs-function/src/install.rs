@@ -127,7 +127,7 @@ pub(crate) fn install_dependencies(
 }
 
 /// yarn 4's settings for a build, as variables (which win over .yarnrc.yml): packages in
-/// `node_modules`, its cache in the cache layer, no telemetry or progress bars, the release
+/// `node_modules`, its cache and its own state in the cache layer, no telemetry or progress bars, the release
 /// this buildpack installed rather than a `yarnPath` the layer has no copy of, and npm's
 /// registry setting, which yarn 4 does not read itself.
 fn berry_settings(
@@ -146,7 +146,9 @@ fn berry_settings(
     }
     let mut settings = vec![
         ("YARN_NODE_LINKER", linker.unwrap_or_else(|| "node-modules".to_string())),
-        ("YARN_CACHE_FOLDER", cache.to_string()),
+        ("YARN_CACHE_FOLDER", format!("{cache}/packages")),
+        // Its own state (under HOME by default, which the build image need not have).
+        ("YARN_GLOBAL_FOLDER", format!("{cache}/global")),
         ("YARN_ENABLE_GLOBAL_CACHE", "false".to_string()),
         ("YARN_ENABLE_IMMUTABLE_INSTALLS", lockfile.to_string()),
         ("YARN_ENABLE_TELEMETRY", "false".to_string()),
@@ -192,7 +194,10 @@ fn classify(manager: Manager, output: &str) -> InstallError {
             (lines.iter().filter_map(|line| line.strip_prefix("error ")).collect(), "Your lockfile needs to be updated")
         }
         Manager::YarnBerry => (
-            lines.iter().filter_map(|line| berry_message(line)).collect(),
+            lines
+                .iter()
+                .filter_map(|line| berry_message(line).or_else(|| line.strip_prefix("Internal Error: ")))
+                .collect(),
             "The lockfile would have been modified by this install",
         ),
     };
@@ -289,6 +294,11 @@ mod tests {
                      ➤ YN0035: │   Response Code: 404 (Not Found)\n";
         let (package, _) = failure(Manager::YarnBerry, berry);
         assert_eq!(package.as_deref(), Some("@kiln-fixtures/missing"));
+        let crashed = "Internal Error: ENOENT: no such file or directory, mkdir '/home/cnb/.yarn'\n    at mkdir\n";
+        assert_eq!(
+            failure(Manager::YarnBerry, crashed).1,
+            "ENOENT: no such file or directory, mkdir '/home/cnb/.yarn'"
+        );
     }
 
     #[test]
