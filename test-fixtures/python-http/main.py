@@ -11,6 +11,8 @@ def hello(request):
         return "Hello after a second\n"
     if request.path == "/runtime":
         return runtime_modules()
+    if request.path == "/bytecode":
+        return standard_library_bytecode()
     if request.method == "POST":
         if request.is_json:
             request.get_json()  # a JSON body must parse
@@ -38,3 +40,31 @@ def runtime_modules():
     ssl.create_default_context()
     uuid.uuid4()
     return "ssl sqlite3 ctypes zlib lzma bz2 uuid: ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def standard_library_bytecode():
+    """Whether Python could use the bytecode of every standard library module imported so far,
+    or had to compile the module at start (a timestamped .pyc whose source has another
+    modification time than it records)."""
+    import importlib.util
+    import os
+    import sys
+
+    compiled_at_start = []
+    for name, module in sorted(sys.modules.items()):
+        source = getattr(module, "__file__", None) or ""
+        if not (source.startswith(sys.base_prefix) and source.endswith(".py")):
+            continue
+        try:
+            with open(importlib.util.cache_from_source(source), "rb") as bytecode:
+                header = bytecode.read(16)
+        except OSError:
+            compiled_at_start.append(name)
+            continue
+        hash_based = int.from_bytes(header[4:8], "little") & 1
+        recorded_mtime = int.from_bytes(header[8:12], "little")
+        if not hash_based and recorded_mtime != int(os.stat(source).st_mtime) & 0xFFFFFFFF:
+            compiled_at_start.append(name)
+    if compiled_at_start:
+        return f"compiled at start: {' '.join(compiled_at_start)}\n", 500
+    return "standard library bytecode: used\n"

@@ -55,7 +55,7 @@ fn syntax_error_location(line: &str) -> Option<String> {
 
 /// Compiles every module under `dir` with `python` (in `env`). A syntax error in the app's
 /// own code fails the build; in installed packages (which often ship files for other Python
-/// versions, never imported) it is only reported, as pip and uv do.
+/// versions, never imported) or the standard library it is only reported, as pip and uv do.
 pub(crate) fn compile(env: &Env, python: &Path, dir: &Path, app_dir: &Path) -> Result<(), Box<BytecodeError>> {
     let mut command = Command::new(python);
     command
@@ -70,9 +70,7 @@ pub(crate) fn compile(env: &Env, python: &Path, dir: &Path, app_dir: &Path) -> R
             Err(Box::new(BytecodeError { failure, app_dir: app_dir.to_string_lossy().into_owned() }))
         }
         Err(_) => {
-            print::sub_bullet(
-                "Some modules of the installed packages do not compile with this Python; they were left as source",
-            );
+            print::sub_bullet("Some installed modules do not compile with this Python; they were left as source");
             Ok(())
         }
     }

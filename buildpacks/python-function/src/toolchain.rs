@@ -13,9 +13,9 @@ pub(crate) const PYTHON: Toolchain = Toolchain {
     title: "Python",
     embedded_inventory: EMBEDDED_INVENTORY,
     contents: ArchiveContents {
-        rule: "runtime-1",
+        rule: "runtime-2",
         keep: in_the_runtime,
-        left_out: "left out pip, the test suite, Tk and the static library, which no function or app runs",
+        left_out: "left out pip, the test suite, Tk, the static library and the archive's bytecode",
     },
 };
 
@@ -28,7 +28,11 @@ pub(crate) const UV: Toolchain = Toolchain {
 
 /// Whether an entry of a CPython archive (`python/lib/python3.12/…`) goes into the runtime:
 /// not pip (uv installs packages; the image must not carry an installer), not what only
-/// CPython's developers or a desktop use.
+/// CPython's developers or a desktop use, and not the archive's bytecode. That bytecode is
+/// stamped with its source's modification time, which the image does not keep (the lifecycle
+/// gives every file the same one), so Python would compile the standard library again at every
+/// start; the Python layer compiles it anew, stamped with hashes (see bytecode.rs). It also
+/// holds `-O` and `-OO` variants, which no function or app runs with.
 fn in_the_runtime(path: &Path) -> bool {
     let parts: Vec<&str> = path
         .components()
@@ -45,6 +49,7 @@ fn in_the_runtime(path: &Path) -> bool {
         {
             false
         }
+        [_, "lib", stdlib, .., "__pycache__", _] if stdlib.starts_with("python3") => false,
         [_, "lib", stdlib, module, rest @ ..] if stdlib.starts_with("python3") => match *module {
             "test" | "idlelib" | "tkinter" | "turtledemo" | "ensurepip" => false,
             "site-packages" => !rest.first().is_some_and(|package| package.starts_with("pip")),
@@ -83,6 +88,8 @@ mod tests {
             "python/lib/python3.12/tkinter/__init__.py",
             "python/lib/python3.12/config-3.12-x86_64-linux-gnu/libpython3.12.a",
             "python/lib/python3.12/lib-dynload/_tkinter.cpython-312-x86_64-linux-gnu.so",
+            "python/lib/python3.12/__pycache__/ssl.cpython-312.pyc",
+            "python/lib/python3.12/json/__pycache__/decoder.cpython-312.opt-2.pyc",
             "python/lib/tcl8.6/init.tcl",
             "python/share/man/man1/python3.1",
         ] {

@@ -81,17 +81,20 @@ where
     B::Error: From<CoreError>,
     V: fmt::Display,
 {
-    single_archive_layer(context, layer_name, toolchain, artifact, env, InImage::No)
+    single_archive_layer(context, layer_name, toolchain, artifact, |_| Ok(()), env, InImage::No)
 }
 
 /// As [`handle_toolchain_layer`], for a toolchain the app also runs on (an interpreter such as
 /// Python): the layer is in the image too, and `env`'s launch-scoped entries apply when the app
-/// runs.
+/// runs. `prepare` gets the toolchain's directory once, after a new install and before the layer
+/// is recorded as installed, for what the image needs done ahead of time (compiling bytecode);
+/// if it fails, the build fails and the layer is not cached.
 pub fn handle_runtime_layer<B, V>(
     context: &BuildContext<B>,
     layer_name: LayerName,
     toolchain: &Toolchain,
     artifact: &Artifact<V>,
+    prepare: impl FnOnce(&Path) -> Result<(), B::Error>,
     env: impl FnOnce(&Path) -> LayerEnv,
 ) -> libcnb::Result<InstalledToolchain, B::Error>
 where
@@ -99,7 +102,7 @@ where
     B::Error: From<CoreError>,
     V: fmt::Display,
 {
-    single_archive_layer(context, layer_name, toolchain, artifact, env, InImage::Yes)
+    single_archive_layer(context, layer_name, toolchain, artifact, prepare, env, InImage::Yes)
 }
 
 /// Whether a toolchain layer is in the image as well as in the build.
@@ -114,6 +117,7 @@ fn single_archive_layer<B, V>(
     layer_name: LayerName,
     toolchain: &Toolchain,
     artifact: &Artifact<V>,
+    prepare: impl FnOnce(&Path) -> Result<(), B::Error>,
     env: impl FnOnce(&Path) -> LayerEnv,
     in_image: InImage,
 ) -> libcnb::Result<InstalledToolchain, B::Error>
@@ -124,7 +128,7 @@ where
 {
     let install = |home: &Path| install_artifact(artifact, home, toolchain.contents.keep);
     let wanted = metadata(toolchain, artifact, Vec::new());
-    handle_layer(context, layer_name, toolchain, (&wanted, in_image), &artifact.url, install, env)
+    handle_layer(context, layer_name, toolchain, (&wanted, in_image), &artifact.url, (install, prepare), env)
 }
 
 /// Like [`handle_toolchain_layer`], for a toolchain published as several archives that make
@@ -159,7 +163,7 @@ where
         }
         assemble(&parts, home).and_then(|()| std::fs::remove_dir_all(&unpacked)).map_err(filesystem)
     };
-    handle_layer(context, layer_name, toolchain, (&wanted, InImage::No), &urls, install, env)
+    handle_layer(context, layer_name, toolchain, (&wanted, InImage::No), &urls, (install, |_| Ok(())), env)
 }
 
 fn metadata<V: fmt::Display>(
@@ -181,7 +185,10 @@ fn handle_layer<B>(
     toolchain: &Toolchain,
     (wanted, in_image): (&ToolchainMetadata, InImage),
     source: &str,
-    install: impl FnOnce(&Path) -> Result<(), kiln_download::DownloadError>,
+    (install, prepare): (
+        impl FnOnce(&Path) -> Result<(), kiln_download::DownloadError>,
+        impl FnOnce(&Path) -> Result<(), B::Error>,
+    ),
     env: impl FnOnce(&Path) -> LayerEnv,
 ) -> libcnb::Result<InstalledToolchain, B::Error>
 where
@@ -209,6 +216,7 @@ where
                 libcnb::Error::BuildpackError(CoreError::Download { title, source: Box::new(source) }.into())
             })?;
             print::sub_bullet(format!("Verified {}; {}", wanted.checksum, toolchain.contents.left_out));
+            prepare(&home).map_err(libcnb::Error::BuildpackError)?;
             layer.write_metadata(wanted)?;
         }
     }

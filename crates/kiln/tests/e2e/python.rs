@@ -1,6 +1,7 @@
 //! kiln/python-function end to end: a function without requirements built from the Python
 //! mirror, run on kiln's run image (whose lack of `OpenSSL`, `SQLite` and friends the runtime must
-//! not notice), its image contents, an unchanged rebuild, and requirements from the package
+//! not notice) without compiling the standard library at start, its image contents, an
+//! unchanged rebuild, and requirements from the package
 //! index the build env names. The function contract itself is
 //! checked for every Python contract fixture by `every_contract_fixture_passes_the_function_contract`.
 
@@ -36,6 +37,10 @@ fn python_function_runs_on_the_run_image_holds_no_installer_and_rebuilds_to_the_
         "{}",
         app.logs()
     );
+    // The lifecycle gives every file of the image the same modification time, which the
+    // archive's timestamped bytecode does not match: the Python layer compiles it anew.
+    let bytecode = app.get_when_up("/bytecode");
+    assert_eq!((bytecode.status, bytecode.text().as_str()), (200, "standard library bytecode: used\n"));
     drop(app);
 
     let scratch = tempfile::tempdir().expect("temp dir");
@@ -54,6 +59,7 @@ fn python_function_runs_on_the_run_image_holds_no_installer_and_rebuilds_to_the_
         "the source was not compiled"
     );
     for path in &paths {
+        assert!(!path.contains(".opt-"), "the image holds bytecode for `python -O`: {path}");
         assert!(
             !(path.contains("/uv")
                 || path.contains("site-packages/pip")
