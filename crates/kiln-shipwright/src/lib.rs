@@ -18,6 +18,7 @@ mod schema;
 pub use document::{read_documents, Document, DocumentError};
 use serde_json::Value;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The embedded schemas: `{"shipwright": version, "schemas": {kind: openAPIV3Schema}}`.
 const CRDS: &str = include_str!("../crds/shipwright-v0.17.0.json");
@@ -71,12 +72,14 @@ impl fmt::Display for Finding<'_> {
 
 /// The Shipwright release whose schemas and rules apply.
 #[must_use]
-pub fn shipwright_version() -> String {
-    crds()["shipwright"].as_str().unwrap_or_default().to_string()
+pub fn shipwright_version() -> &'static str {
+    crds()["shipwright"].as_str().unwrap_or_default()
 }
 
-fn crds() -> Value {
-    serde_json::from_str(CRDS).expect("the embedded CRD schemas are JSON")
+/// The embedded schemas, parsed once (100 KB of JSON).
+fn crds() -> &'static Value {
+    static PARSED: OnceLock<Value> = OnceLock::new();
+    PARSED.get_or_init(|| serde_json::from_str(CRDS).expect("the embedded CRD schemas are JSON"))
 }
 
 /// Checks `documents` as if they were applied together: a Build's strategy, and a BuildRun's
