@@ -177,6 +177,19 @@ fn broken_nodejs_sources_fail_with_their_kind_and_leave_no_tag() {
                 "but package.json's `packageManager` says 0000",
                 "ChecksumMismatch",
             ),
+            (
+                "nodejs-several-lockfiles",
+                &["FUNC_NAME=hello"],
+                "the source has the lockfiles of several package managers: package-lock.json, yarn.lock",
+                "InvalidSource",
+            ),
+            (
+                "nodejs-package-manager-conflict",
+                &["FUNC_NAME=hello"],
+                "names pnpm, but the source's lockfile is package-lock.json, which pnpm does not read",
+                "InvalidSource",
+            ),
+            ("nodejs-yarn-pnp", &["FUNC_NAME=hello"], ".yarnrc.yml sets `nodeLinker: pnp`", "InvalidSource"),
             ("nodejs-http", &["FUNC_NAME=hello-world"], "not a JavaScript identifier", "InvalidFunctionName"),
             ("nodejs-library", &[], "set FUNC_NAME to the function's name", "NoBuildpackDetected"),
         ] {

@@ -1,0 +1,2 @@
+// Never served: the build cannot tell npm's lockfile from yarn's.
+exports.hello = (req, res) => res.send('unreachable\n');

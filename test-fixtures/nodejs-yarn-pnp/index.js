@@ -1,0 +1,2 @@
+// Never served: the build refuses Plug'n'Play before installing.
+exports.hello = (req, res) => res.send('unreachable\n');
