@@ -22,6 +22,7 @@ use kiln_function::{check_function_name, FunctionConfig, SignatureType};
 use kiln_rust::cargo_env::{cargo_env, CargoPaths};
 use kiln_rust::cargo_home::handle_cargo_home_layer;
 use kiln_rust::cargo_toml::read_cargo_toml;
+use kiln_rust::source_times::build_with_unchanged_sources_dated;
 use kiln_rust::target_dir::handle_target_dir_layer;
 use kiln_rust::toolchain::{self, Requirement, RUST};
 use kiln_rust::toolchain_layer::handle_rust_toolchain_layer;
@@ -131,8 +132,10 @@ fn build_app(
     ));
     let locked = context.app_dir.join("Cargo.lock").is_file();
     let target = BuildTarget { manifest: None, package: &binary.package, binary: &binary.name, features: &[], locked };
-    let built = compile(env, &context.app_dir, paths, &target)
-        .map_err(|error| RustFunctionError::Compile { error, function: None })?;
+    let built = build_with_unchanged_sources_dated(&paths.target, &[&context.app_dir], || {
+        compile(env, &context.app_dir, paths, &target)
+            .map_err(|error| RustFunctionError::Compile { error, function: None })
+    })?;
     Ok((built, binary.name))
 }
 
@@ -170,8 +173,10 @@ fn build_function(
         features,
         locked: false,
     };
-    let built = compile(env, &context.app_dir, paths, &target)
-        .map_err(|error| RustFunctionError::Compile { error, function: Some(Box::new(config.clone())) })?;
+    let built = build_with_unchanged_sources_dated(&paths.target, &[&context.app_dir, &server], || {
+        compile(env, &context.app_dir, paths, &target)
+            .map_err(|error| RustFunctionError::Compile { error, function: Some(Box::new(config.clone())) })
+    })?;
     Ok((built, SERVER_BINARY.to_string()))
 }
 

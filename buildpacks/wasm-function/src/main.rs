@@ -21,6 +21,7 @@ use kiln_inventory::Tool;
 use kiln_rust::cargo_env::cargo_env;
 use kiln_rust::cargo_home::handle_cargo_home_layer;
 use kiln_rust::cargo_toml::read_cargo_toml;
+use kiln_rust::source_times::build_with_unchanged_sources_dated;
 use kiln_rust::target_dir::handle_target_dir_layer;
 use kiln_rust::toolchain::{self, Requirement, RUST};
 use kiln_rust::toolchain_layer::handle_rust_toolchain_layer;
@@ -125,7 +126,9 @@ fn build_crate(context: &BuildContext<WasmFunctionBuildpack>) -> libcnb::Result<
     ));
     let process_env = toolchain_env.apply(Scope::Build, &Env::from_current());
     let env = cargo_env(&process_env, platform_env, &paths);
-    let built = compile(&env, &context.app_dir, &paths).map_err(WasmFunctionError::Compile)?;
+    let built = build_with_unchanged_sources_dated(&paths.target, &[&context.app_dir], || {
+        compile(&env, &context.app_dir, &paths).map_err(WasmFunctionError::Compile)
+    })?;
     let shown = built.file_name().map_or_else(|| built.clone(), PathBuf::from);
     Ok((built, shown))
 }

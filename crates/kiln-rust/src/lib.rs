@@ -7,6 +7,7 @@ pub mod cargo_env;
 pub mod cargo_home;
 pub mod cargo_toml;
 pub mod rust_version;
+pub mod source_times;
 pub mod target_dir;
 pub mod toolchain;
 pub mod toolchain_layer;

@@ -45,8 +45,9 @@ where
 /// the dependencies they were built from (http older than itoa), or a build script's output
 /// newer than the dep-info that records it, and rebuilds every dependency. With one time for
 /// all, no artifact is newer than another, and the crate sources the caches hold (published
-/// or git, which never change) are no newer than the artifacts; the sources of the build's
-/// own path crates are, so cargo compiles those again, and only those.
+/// or git, which never change) are no newer than the artifacts. The sources of the build's
+/// own path crates are newer, unless they are unchanged ([`crate::source_times`]): cargo
+/// compiles those crates again, and only those.
 pub(crate) fn restore_cargo_times(cache: &Path, title: &str) -> Result<(), CoreError> {
     let files = restore_recorded_times(cache)?;
     if files > 0 {

@@ -49,13 +49,17 @@ fn expect_no_dependency_compiled(log: &str, what: &str) -> Vec<String> {
     let recompiled = compiled(log);
     eprintln!("[e2e] {what}: cargo compiled {recompiled:?}");
     let dependencies: Vec<&String> = recompiled.iter().filter(|name| !OWN_CRATES.contains(&name.as_str())).collect();
-    let reasons: Vec<&str> = log.lines().filter(|line| line.contains("dirty:") || line.contains("stale:")).collect();
     assert!(
         dependencies.is_empty(),
         "{what} compiled dependencies again: {dependencies:?}; cargo's reasons:\n{}",
-        reasons.join("\n")
+        fingerprint_reasons(log)
     );
     recompiled
+}
+
+/// Why cargo took crates for stale, from its fingerprint log ([`FINGERPRINT_LOG`]).
+fn fingerprint_reasons(log: &str) -> String {
+    log.lines().filter(|line| line.contains("dirty:") || line.contains("stale:")).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -88,7 +92,14 @@ fn a_rust_function_rebuilds_to_the_same_digest_and_serves_a_one_line_change() {
     ] {
         assert!(log.contains(reused), "the rebuild did not say `{reused}`:\n{log}");
     }
-    expect_no_dependency_compiled(&log, "an unchanged rebuild");
+    // Not even the crate's own sources: they are as the cached build left them.
+    let recompiled = expect_no_dependency_compiled(&log, "an unchanged rebuild");
+    assert!(
+        recompiled.is_empty(),
+        "an unchanged rebuild compiled {recompiled:?}; cargo's reasons:\n{}",
+        fingerprint_reasons(&log)
+    );
+    assert!(log.contains("source files are unchanged since the cached build"), "{log}");
 
     let lib = source.path().join("src/lib.rs");
     let text = std::fs::read_to_string(&lib).expect("lib.rs");
