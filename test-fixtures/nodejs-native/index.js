@@ -21,7 +21,7 @@ exports.unmask = (req, res) => {
     setTimeout(() => res.type('text/plain').send('waited 1 second\n'), 1000);
     return;
   }
-  if (req.method === 'POST' && req.is('application/json')) {
+  if (req.method === 'POST' && (req.get('Content-Type') ?? '').startsWith('application/json')) {
     return res.json({ unmasked: unmask(req.body.text, req.body.mask), addon });
   }
   if (req.method === 'POST') {

@@ -13,7 +13,7 @@ pub(crate) const PYTHON: Toolchain = Toolchain {
     title: "Python",
     embedded_inventory: EMBEDDED_INVENTORY,
     contents: ArchiveContents {
-        rule: "runtime-2",
+        rule: "runtime-3",
         keep: in_the_runtime,
         left_out: "left out pip, the test suite, Tk, the static library and the archive's bytecode",
     },

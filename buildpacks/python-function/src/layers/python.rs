@@ -23,7 +23,11 @@ pub(crate) fn handle_python_layer(
 ) -> libcnb::Result<(LayerEnv, PathBuf), PythonFunctionError> {
     let compile_standard_library = |home: &Path| {
         print::sub_bullet("Compiling the standard library's bytecode");
-        compile(&Env::new(), &home.join("bin/python3"), &home.join("lib"), &context.app_dir)
+        // Else the compiling Python writes timestamped bytecode for the modules it imports
+        // itself before compileall reaches them, which then keeps those as up to date.
+        let mut env = Env::new();
+        env.insert("PYTHONDONTWRITEBYTECODE", "1");
+        compile(&env, &home.join("bin/python3"), &home.join("lib"), &context.app_dir)
             .map_err(PythonFunctionError::Bytecode)
     };
     let installed = kiln_buildpack::handle_runtime_layer(
