@@ -9,6 +9,11 @@
 //!   on serving. An `Err` the function returns is logged and answers 500 too;
 //! - SIGTERM or SIGINT stops accepting connections and lets the requests in flight finish
 //!   (at most [`SHUTDOWN_GRACE`]), then the process exits with status 0.
+//!
+//! No timer bounds how long a client takes to send its headers: hyper arms one per request,
+//! which cost a tenth of the throughput (measured against bare hyper; see BENCHMARKS.md). As
+//! with bare hyper and Go's net/http defaults, slow clients are for the platform's proxy in
+//! front of the function (an ingress, Knative's queue-proxy) to cut off.
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -20,9 +25,8 @@ use std::cell::RefCell;
 use std::fmt::Display;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -79,14 +83,15 @@ where
     serve(name, "http", move |request: Request<Bytes>| {
         let function = Arc::clone(&function);
         async move {
-            let (method, path) = (request.method().clone(), request.uri().path().to_string());
-            match CatchPanic::new(function(request)).await {
+            // Kept for the log line of a failure: both clone without copying (shared bytes).
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            match catch_panic(function(request)).await {
                 Ok(output) => output.into_function_response().unwrap_or_else(|error| {
-                    eprintln!("The function {name} failed serving {method} {path}: {error}");
+                    eprintln!("The function {name} failed serving {method} {}: {error}", uri.path());
                     internal_error(&format!("the function {name} failed"))
                 }),
                 Err(panic) => {
-                    eprintln!("The function {name} panicked serving {method} {path}: {panic}");
+                    eprintln!("The function {name} panicked serving {method} {}: {panic}", uri.path());
                     internal_error(&format!("the function {name} panicked"))
                 }
             }
@@ -113,7 +118,7 @@ where
                 Err((status, reason)) => return plain(status, reason),
             };
             let id = cloudevents::AttributesReader::id(&event).to_string();
-            match CatchPanic::new(function(event)).await.map(IntoEventOutcome::into_event_outcome) {
+            match catch_panic(function(event)).await.map(IntoEventOutcome::into_event_outcome) {
                 Ok(Ok(())) => plain(StatusCode::OK, String::new()),
                 Ok(Err(error)) => {
                     eprintln!("The function {name} failed on event {id}: {error}");
@@ -193,8 +198,7 @@ where
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // One set of connection settings for every connection, not one per accept.
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(Duration::from_secs(10));
+    let http = hyper::server::conn::http1::Builder::new();
     let mut stopping = std::pin::pin!(stop_signal());
     loop {
         let stream = tokio::select! {
@@ -270,23 +274,13 @@ fn remember_panic_location(info: &std::panic::PanicHookInfo<'_>) {
     PANIC_LOCATION.with(|cell| *cell.borrow_mut() = location);
 }
 
-/// A future whose panics become an `Err` with the panic's message and location.
-struct CatchPanic<F>(Pin<Box<F>>);
-
-impl<F: Future> CatchPanic<F> {
-    fn new(future: F) -> Self {
-        Self(Box::pin(future))
-    }
-}
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = Result<F::Output, String>;
-
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        let future = self.0.as_mut();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(context))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+/// Awaits `future`, its panics made an `Err` with the panic's message and location. The
+/// future is pinned in this one's state, not boxed: no allocation per request.
+async fn catch_panic<F: Future>(future: F) -> Result<F::Output, String> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(move |context| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(context))) {
+            Ok(poll) => poll.map(Ok),
             Err(payload) => {
                 let message = payload
                     .downcast_ref::<&str>()
@@ -300,5 +294,6 @@ impl<F: Future> Future for CatchPanic<F> {
                 }))
             }
         }
-    }
+    })
+    .await
 }
