@@ -45,7 +45,7 @@ pub use failure::print_libcnb_error;
 pub use keep_files::{keep_only, KeepError, KeepPatterns, KEEP_FILES_ENV};
 pub use launch::{default_port_env, web_process};
 pub use layer_log::{empty_cause, replace_unreadable};
-pub use restored_times::{restore_recorded_times, LAYER_FILE_TIME};
+pub use restored_times::{layer_file_time, restore_recorded_times, set_file_times, LAYER_FILE_TIME};
 pub use tool::{run_captured, run_streamed, shown_command, stream_tool, CapturedFailure, ToolError};
 pub use toolchain::{resolve, resolve_toolchain, ArchiveContents, Requirement, Toolchain, UnsupportedVersion};
 pub use toolchain_layer::{

@@ -15,8 +15,18 @@ pub const LAYER_FILE_TIME: &str = "1980-01-01T00:00:01Z";
 /// [`LAYER_FILE_TIME`] in seconds since the epoch.
 const LAYER_FILE_SECONDS: u64 = 315_532_801;
 
-fn layer_file_time() -> SystemTime {
+/// [`LAYER_FILE_TIME`], the time every restored cache file gets back.
+#[must_use]
+pub fn layer_file_time() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(LAYER_FILE_SECONDS)
+}
+
+/// Sets the times of the file at `path`.
+pub fn set_file_times(path: &Path, times: FileTimes) -> Result<(), CoreError> {
+    // Setting times needs ownership, not write permission: a read-only file opens for it.
+    File::open(path)
+        .and_then(|file| file.set_times(times))
+        .map_err(|source| CoreError::CacheTimes { path: path.to_path_buf(), source })
 }
 
 /// Gives every file and directory below `dir` (itself included) the time the cache recorded,
@@ -33,10 +43,7 @@ pub fn restore_recorded_times(dir: &Path) -> Result<u64, CoreError> {
         if entry.file_type().is_symlink() {
             continue;
         }
-        // Setting times needs ownership, not write permission: a read-only file opens for it.
-        File::open(entry.path())
-            .and_then(|file| file.set_times(times))
-            .map_err(|source| CoreError::CacheTimes { path: entry.path().to_path_buf(), source })?;
+        set_file_times(entry.path(), times)?;
         files += u64::from(entry.file_type().is_file());
     }
     Ok(files)

@@ -2,26 +2,26 @@
 //! so that an unchanged rebuild compiles nothing. Cargo rebuilds a path crate whose source
 //! files are newer than its artifacts. The restored artifacts all have the cache's one time,
 //! 1980 (see [`crate::target_dir`]); the sources are newer, so cargo would compile the app's
-//! crates at every build, changed or not. After cargo builds,
-//! the target directory records a hash of each source file; the next build gives the files
-//! whose contents still match a time just before the artifacts', and leaves the changed and
-//! new ones as they are, for cargo to compile.
+//! crates at every build, changed or not. After cargo builds, the target directory records a
+//! hash of each source file; the next build gives the files whose contents still match a time
+//! just before the artifacts', and leaves the changed and new ones as they are, for cargo to
+//! compile.
 
-use kiln_buildpack::{print, CoreError};
+use kiln_buildpack::{layer_file_time, print, set_file_times, CoreError};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::fs::{File, FileTimes};
+use std::fs::FileTimes;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// In the target directory, beside cargo's own files: `<sha256 hex>  <path>` lines.
 const RECORD_FILE: &str = "kiln-source-hashes";
 
-/// A second before the time of the restored artifacts (1980-01-01T00:00:01Z): older, as cargo
+/// A second before the time of the restored artifacts ([`layer_file_time`]): older, as cargo
 /// needs, whatever it does with equal times.
 fn unchanged_source_time() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(315_532_800)
+    layer_file_time() - Duration::from_secs(1)
 }
 
 /// Runs `cargo` on sources under `roots`, whose unchanged files are given an older
@@ -99,8 +99,7 @@ fn date_unchanged(
     let mut dated = 0;
     for (path, hash) in sources {
         if recorded.get(path) == Some(hash) {
-            // Setting times needs ownership, not write permission: a read-only file opens for it.
-            File::open(path).and_then(|file| file.set_times(times)).map_err(times_error(path))?;
+            set_file_times(path, times)?;
             dated += 1;
         }
     }
