@@ -1,13 +1,17 @@
 //! End-to-end: fixtures built with `kiln build` by the real lifecycle under runc, published to
 //! a real registry, run with `kiln run` and answered over HTTP. Every test here needs root,
 //! runc, mmdebstrap and a registry, so each is marked `#[ignore = "real components: …"]`:
-//! plain `cargo test` skips them, `scripts/test` runs them. The exception is `shipwright`,
-//! which runs the binary on files alone.
+//! plain `cargo test` skips them, `scripts/test` runs them. The exception is `shipwright`'s
+//! validate test, which runs the binary on files alone.
 
 #[path = "e2e/app.rs"]
 mod app;
+#[path = "e2e/cluster.rs"]
+mod cluster;
 #[path = "e2e/errors.rs"]
 mod errors;
+#[path = "e2e/git_daemon.rs"]
+mod git_daemon;
 #[path = "e2e/image_contents.rs"]
 mod image_contents;
 #[path = "e2e/nodejs.rs"]

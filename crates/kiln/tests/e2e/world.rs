@@ -123,7 +123,7 @@ fn build_world() -> World {
     if !rebuild && state.builder.as_deref() == Some(&builder_key) && BaseImages::builder_is_in(&registry) {
         progress(&format!("kiln builder create: reused, its inputs are unchanged ({builder_key})"));
     } else {
-        step("kiln builder create", || images.create_builder(&cache_dir, &lifecycle));
+        step("kiln builder create", || images.create_builder(&cache_dir, &lifecycle, &images.builder, &[]));
         state.builder = Some(builder_key);
         state.write(&work);
     }
@@ -267,26 +267,23 @@ impl BaseImages {
         expect_success(&kiln(cache_dir, &["stack", "build", "--build-image", &self.build, "--run-image", &self.run]));
     }
 
-    fn create_builder(&self, cache_dir: &Path, lifecycle: &Path) {
+    /// `kiln builder create` of builder.toml on the stack as `image`, with more of its `flags`.
+    fn create_builder(&self, cache_dir: &Path, lifecycle: &Path, image: &str, flags: &[&str]) {
         let config = repo_root().join("builder.toml");
-        expect_success(&kiln(
-            cache_dir,
-            &[
-                "builder",
-                "create",
-                "--config",
-                &config.to_string_lossy(),
-                "--image",
-                &self.builder,
-                "--build-image",
-                &self.build,
-                "--run-image",
-                &self.run,
-                "--lifecycle",
-                &lifecycle.to_string_lossy(),
-            ],
-        ));
+        let (config, lifecycle) = (config.to_string_lossy(), lifecycle.to_string_lossy());
+        let mut args = vec!["builder", "create", "--config", &config, "--image", image];
+        args.extend(["--build-image", &self.build, "--run-image", &self.run, "--lifecycle", &lifecycle]);
+        args.extend(flags);
+        expect_success(&kiln(cache_dir, &args));
     }
+}
+
+/// A builder like the world's, as `image`, made with more of `kiln builder create`'s flags
+/// (`--kiln-cli PATH`).
+pub(crate) fn builder_with(image: &str, flags: &[&str]) {
+    let w = world();
+    let images = BaseImages::in_registry(&w.registry.address);
+    images.create_builder(&w.cache_dir, &lifecycle_tarball(&work_dir()), image, flags);
 }
 
 /// kiln's cache for this run, emptied first: a run starts cold and leaves one cache behind
