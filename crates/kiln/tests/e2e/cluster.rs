@@ -138,14 +138,44 @@ impl Cluster {
         }
         logs
     }
-}
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
+    /// Stops the cluster, and returns what it left behind: processes started from its directory
+    /// or the cluster's tools, pod cgroups, mounts under its directory.
+    pub(crate) fn stop(self) -> Vec<String> {
+        self.down();
+        let started_from =
+            [self.dir.to_string_lossy().into_owned(), tools_dir().join("cluster").to_string_lossy().into_owned()];
+        let mut left = Vec::new();
+        for entry in std::fs::read_dir("/proc").expect("/proc").filter_map(Result::ok) {
+            let command_line = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let command_line = String::from_utf8_lossy(&command_line).replace('\0', " ");
+            if started_from.iter().any(|path| command_line.contains(path.as_str())) {
+                left.push(format!("process {}: {command_line}", entry.file_name().to_string_lossy()));
+            }
+        }
+        for controller in std::fs::read_dir("/sys/fs/cgroup").into_iter().flatten().filter_map(Result::ok) {
+            if controller.path().join("kubepods").exists() {
+                left.push(format!("cgroup {}", controller.path().join("kubepods").display()));
+            }
+        }
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        left.extend(
+            mounts.lines().filter(|line| line.contains(started_from[0].as_str())).map(|line| format!("mount {line}")),
+        );
+        left
+    }
+
+    fn down(&self) {
         let _ = Command::new(repo_root().join("scripts/cluster"))
             .args(["down", &self.dir.to_string_lossy()])
             .env("KILN_TOOLS_DIR", tools_dir())
             .status();
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.down();
     }
 }
 

@@ -35,6 +35,8 @@ impl GitDaemon {
             .arg(format!("--base-path={}", repositories.path().display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            // It reports each client that hangs up after reading the refs, as Shipwright's step does.
+            .stderr(Stdio::null())
             .spawn()
             .expect("git daemon starts");
         Self { process, port, _repositories: repositories }

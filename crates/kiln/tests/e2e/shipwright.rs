@@ -346,4 +346,6 @@ fn kiln_strategies_run_on_a_real_cluster() {
     });
     expect_failure(&cluster, &buildrun, "DockerfileNotFound", "Containerfile does not exist");
     progress(&format!("the Shipwright tests took {:.1} s after the cluster started", started.elapsed().as_secs_f64()));
+    let left = step("stop the cluster", || cluster.stop());
+    assert!(left.is_empty(), "the cluster left behind:\n{}", left.join("\n"));
 }
