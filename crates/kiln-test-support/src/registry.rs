@@ -37,13 +37,32 @@ impl TestRegistry {
         Some(Self::serve(storage, port, None))
     }
 
+    /// Starts a registry with fresh storage on a free port that takes requests only with the
+    /// user's name and password (HTTP basic authentication, the registry's htpasswd access
+    /// controller), as a company's registry does.
+    #[must_use]
+    pub fn start_with_login(user: &str, password: &str) -> Self {
+        let storage = tempfile::tempdir().expect("registry storage dir");
+        let path = storage.path().to_path_buf();
+        let hash = bcrypt::hash(password, bcrypt::DEFAULT_COST).expect("bcrypt");
+        let htpasswd = path.join("htpasswd");
+        std::fs::write(&htpasswd, format!("{user}:{hash}\n")).expect("htpasswd");
+        let auth = format!("auth:\n  htpasswd:\n    realm: kiln-test\n    path: {}\n", htpasswd.display());
+        Self::serve_with(&path, crate::free_port(), Some(storage), &auth)
+    }
+
     fn serve(storage: &Path, port: u16, throwaway_storage: Option<tempfile::TempDir>) -> Self {
+        Self::serve_with(storage, port, throwaway_storage, "")
+    }
+
+    /// `auth`: the config's `auth` section, or empty for none.
+    fn serve_with(storage: &Path, port: u16, throwaway_storage: Option<tempfile::TempDir>, auth: &str) -> Self {
         let address = format!("127.0.0.1:{port}");
         let config = storage.join("config.yml");
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {address}\n",
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {address}\n{auth}",
                 storage.join("data").display()
             ),
         )
@@ -64,7 +83,9 @@ impl TestRegistry {
         let lifeline = process.stdin.take();
         let registry = Self { process, lifeline, address, _throwaway_storage: throwaway_storage };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while get(&registry.address, "/v2/").map(|r| r.status) != Some(200) {
+        // Up when it answers; with a login, with 401 to this request without one.
+        let answer = if auth.is_empty() { 200 } else { 401 };
+        while get(&registry.address, "/v2/").map(|r| r.status) != Some(answer) {
             assert!(Instant::now() < deadline, "the registry at {} did not come up", registry.address);
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -10,7 +10,8 @@ use crate::app::RunningApp;
 use crate::cluster::{succeeded_condition, Cluster};
 use crate::git_daemon::GitDaemon;
 use crate::world::{builder_with, progress, repo_root, step, world};
-use kiln_test_support::FileServer;
+use base64::Engine as _;
+use kiln_test_support::{FileServer, TestRegistry};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -48,6 +49,9 @@ fn shipwright_validate_passes_kilns_documents_and_refuses_an_invalid_build_with_
 
 /// kiln's builder with the kiln CLI in it, for `kiln build --in-builder`: the world's
 /// builder.toml and stack, plus the musl build of this kiln (`kiln builder create --kiln-cli`).
+/// The password of the registry that takes pushes only with a login.
+const PUSH_PASSWORD: &str = "kiln-push-secret-4711";
+
 fn builder_with_kiln_cli(registry: &str) -> String {
     let status = Command::new("cargo")
         .args(["build", "--release", "--locked", "--target", "x86_64-unknown-linux-musl", "-p", "kiln"])
@@ -165,31 +169,29 @@ fn verdicts_agree(cluster: &Cluster) -> Vec<String> {
     disagreements
 }
 
-fn build_and_run(
-    cluster: &Cluster,
-    (name, strategy): (&str, &str),
-    (source, context_dir): (&str, Option<&str>),
+/// A `Build`'s spec: `strategy` (a `ClusterBuildStrategy`) building the Git repository at
+/// `source` into `image`, with `params` (`paramValues`) and `env`.
+fn build_spec(
+    strategy: &str,
+    source: &str,
     image: &str,
     params: &serde_json::Value,
     env: &[(&str, &str)],
 ) -> serde_json::Value {
     let env: Vec<serde_json::Value> = env.iter().map(|(name, value)| json!({"name": name, "value": value})).collect();
-    let mut source = json!({"type": "Git", "git": {"url": source}});
-    if let Some(context_dir) = context_dir {
-        source["contextDir"] = json!(context_dir);
-    }
-    let build = json!({
-        "apiVersion": "shipwright.io/v1beta1",
-        "kind": "Build",
-        "metadata": {"name": name},
-        "spec": {
-            "source": source,
-            "strategy": {"kind": "ClusterBuildStrategy", "name": strategy},
-            "paramValues": params,
-            "env": env,
-            "output": {"image": image, "insecure": true},
-        },
-    });
+    json!({
+        "source": {"type": "Git", "git": {"url": source}},
+        "strategy": {"kind": "ClusterBuildStrategy", "name": strategy},
+        "paramValues": params,
+        "env": env,
+        "output": {"image": image, "insecure": true},
+    })
+}
+
+/// Creates the `Build` `name` with `spec`, then a `BuildRun` of it, and waits for that to end.
+fn build_and_run(cluster: &Cluster, name: &str, spec: &serde_json::Value) -> serde_json::Value {
+    let build =
+        json!({"apiVersion": "shipwright.io/v1beta1", "kind": "Build", "metadata": {"name": name}, "spec": spec});
     cluster.create("default", &build.to_string());
     let buildrun = json!({
         "apiVersion": "shipwright.io/v1beta1",
@@ -210,21 +212,43 @@ fn values_param(name: &str, values: &[&str]) -> serde_json::Value {
 }
 
 /// A `BuildRun` that ended `Succeeded`, whose `status.output.digest` is the registry's digest
-/// of `image`, and whose image `kiln run` serves, answering `/` with `answer`.
-fn expect_published(cluster: &Cluster, buildrun: &serde_json::Value, image: &str, answer: &str) {
+/// of `image` (asked with `login`, `USER:PASSWORD`, when the registry wants one); the digest.
+fn expect_succeeded(cluster: &Cluster, buildrun: &serde_json::Value, image: &str, login: Option<&str>) -> String {
     let name = buildrun["metadata"]["name"].as_str().unwrap_or_default();
     let reason = succeeded_condition(buildrun).and_then(|condition| condition["reason"].as_str());
     assert_eq!(reason, Some("Succeeded"), "{buildrun:#}\n{}", cluster.pod_logs(name));
     let digest = buildrun["status"]["output"]["digest"].as_str().expect("status.output.digest");
-    let inspected = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}", &format!("docker://{image}")])
-        .output()
-        .expect("skopeo");
+    let mut inspect = Command::new("skopeo");
+    inspect.args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"]);
+    inspect.args(login.map(|login| format!("--creds={login}")));
+    let inspected = inspect.arg(format!("docker://{image}")).output().expect("skopeo");
     assert_eq!(String::from_utf8_lossy(&inspected.stdout).trim(), digest, "{name}: the registry's digest differs");
+    digest.to_string()
+}
+
+/// [`expect_succeeded`], and `kiln run` serves the image, answering `/` with `answer`.
+fn expect_published(cluster: &Cluster, buildrun: &serde_json::Value, image: &str, answer: &str) {
+    let digest = expect_succeeded(cluster, buildrun, image, None);
     let repository = image.rsplit_once(':').map_or(image, |(repository, _)| repository);
     let mut app = RunningApp::start(&world().cache_dir, &format!("{repository}@{digest}"));
     let response = app.get_when_up("/");
+    let name = buildrun["metadata"]["name"].as_str().unwrap_or_default();
     assert_eq!((response.status, response.text().trim_end()), (200, answer), "{name}: {}", app.logs());
+}
+
+/// Whether any of `image`'s blobs (its config, its layers uncompressed) holds `text`.
+fn image_holds(image: &str, login: &str, text: &str) -> bool {
+    let copy = tempfile::tempdir().expect("image dir");
+    let status = Command::new("skopeo")
+        .args(["--insecure-policy", "copy", "--src-tls-verify=false", &format!("--src-creds={login}")])
+        .arg(format!("docker://{image}"))
+        .arg(format!("dir:{}", copy.path().display()))
+        .status()
+        .expect("skopeo");
+    assert!(status.success(), "skopeo copy {image}");
+    let search = "for blob in \"$0\"/*; do gzip -dc \"$blob\" 2>/dev/null || cat \"$blob\"; done | grep -qF -e \"$1\"";
+    let found = Command::new("sh").args(["-c", search]).arg(copy.path()).arg(text).status().expect("sh");
+    found.success()
 }
 
 /// The security context the API server holds for a `BuildRun`'s step container.
@@ -246,6 +270,62 @@ fn expect_failure(cluster: &Cluster, buildrun: &serde_json::Value, reason: &str,
     assert_eq!(failure["reason"], reason, "{name}: {buildrun:#}\n{}", cluster.pod_logs(name));
     let said = failure["message"].as_str().unwrap_or_default();
     assert!(said.contains(message), "{name}: no `{message}` in {failure:#}");
+}
+
+/// Step 1's credentials: the Build's pushSecret (a dockerconfigjson Secret) reaches kiln as
+/// docker config, and kiln pushes with it to a registry that wants a login; the credentials are
+/// not in the image.
+fn pushes_with_the_builds_push_secret(
+    cluster: &Cluster,
+    source: &str,
+    params: &serde_json::Value,
+    env: &[(&str, &str)],
+) {
+    let login_registry = TestRegistry::start_with_login("kiln", PUSH_PASSWORD);
+    let login = format!("kiln:{PUSH_PASSWORD}");
+    let server = format!("--docker-server={}", login_registry.address);
+    let password = format!("--docker-password={PUSH_PASSWORD}");
+    cluster.kubectl_ok(&[
+        "create",
+        "secret",
+        "docker-registry",
+        "push-credentials",
+        "--docker-username=kiln",
+        &server,
+        &password,
+    ]);
+    let image = format!("{}/shipwright/go-http:1", login_registry.address);
+    let mut spec = build_spec("kiln-buildpacks", source, &image, params, env);
+    spec["output"]["pushSecret"] = json!("push-credentials");
+    let buildrun = build_and_run(cluster, "go-http-push-secret", &spec);
+    expect_succeeded(cluster, &buildrun, &image, Some(&login));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&login);
+    for secret in [PUSH_PASSWORD, encoded.as_str()] {
+        assert!(!image_holds(&image, &login, secret), "the image holds the push credentials ({secret})");
+    }
+}
+
+/// Step 5: the Dockerfile strategies build dockerfile-app on a busybox from the registry, each
+/// step as its strategy's user, unprivileged.
+fn dockerfile_strategies_publish(cluster: &Cluster, source: &str, registry: &str) {
+    let base = format!("BASE_IMAGE={}", cluster.setting("BUSYBOX_IMAGE"));
+    for (strategy, image_param, step_name) in
+        [("kiln-buildah", "BUILDAH_IMAGE", "build-and-push"), ("kiln-kaniko", "KANIKO_IMAGE", "build")]
+    {
+        let image = format!("{registry}/shipwright/dockerfile-app:{strategy}");
+        let params = json!([
+            value_param(&format!("{}-image", strategy.trim_start_matches("kiln-")), cluster.setting(image_param)),
+            values_param("build-args", &[&base]),
+            values_param("registries-insecure", &[registry]),
+        ]);
+        let buildrun = step(&format!("5: a {strategy} BuildRun of dockerfile-app"), || {
+            build_and_run(cluster, strategy, &build_spec(strategy, source, &image, &params, &[]))
+        });
+        expect_published(cluster, &buildrun, &image, "Hello from kiln dockerfile-app");
+        let security = step_security_context(cluster, strategy, step_name);
+        assert_eq!(security["runAsUser"], 0, "{strategy}: {security:#}");
+        assert_ne!(security["privileged"], true, "{strategy}: {security:#}");
+    }
 }
 
 #[test]
@@ -276,11 +356,14 @@ fn kiln_strategies_run_on_a_real_cluster() {
     let buildpacks_params = json!([value_param("builder-image", &builder)]);
 
     // 4. kiln-buildpacks builds go-http from Git; the digest is the registry's; the image serves.
+    let function_env = [("FUNC_NAME", "HelloWorld"), ("KILN_INVENTORY", inventory_url.as_str())];
     let image = format!("{registry}/shipwright/go-http:1");
     let buildrun = step("4: a kiln-buildpacks BuildRun of go-http", || {
-        let env = [("FUNC_NAME", "HelloWorld"), ("KILN_INVENTORY", inventory_url.as_str())];
-        let source = (git.url("go-http"), None);
-        build_and_run(&cluster, ("go-http", "kiln-buildpacks"), (&source.0, source.1), &image, &buildpacks_params, &env)
+        build_and_run(
+            &cluster,
+            "go-http",
+            &build_spec("kiln-buildpacks", &git.url("go-http"), &image, &buildpacks_params, &function_env),
+        )
     });
     expect_published(&cluster, &buildrun, &image, "Hello, World!");
 
@@ -292,27 +375,10 @@ fn kiln_strategies_run_on_a_real_cluster() {
     assert_eq!(security["capabilities"], json!({"drop": ["ALL"]}), "{security:#}");
     assert_ne!(security["privileged"], true, "{security:#}");
 
-    // 5. The Dockerfile strategies build dockerfile-app on a busybox from the registry.
-    let base = format!("BASE_IMAGE={}", cluster.setting("BUSYBOX_IMAGE"));
-    let dockerfile_source = (git.url("dockerfile-app"), None);
-    for (strategy, image_param, step_name) in
-        [("kiln-buildah", "BUILDAH_IMAGE", "build-and-push"), ("kiln-kaniko", "KANIKO_IMAGE", "build")]
-    {
-        let image = format!("{registry}/shipwright/dockerfile-app:{strategy}");
-        let params = json!([
-            value_param(&format!("{}-image", strategy.trim_start_matches("kiln-")), cluster.setting(image_param)),
-            values_param("build-args", &[&base]),
-            values_param("registries-insecure", &[registry]),
-        ]);
-        let buildrun = step(&format!("5: a {strategy} BuildRun of dockerfile-app"), || {
-            let source = (dockerfile_source.0.as_str(), dockerfile_source.1);
-            build_and_run(&cluster, (strategy, strategy), source, &image, &params, &[])
-        });
-        expect_published(&cluster, &buildrun, &image, "Hello from kiln dockerfile-app");
-        let security = step_security_context(&cluster, strategy, step_name);
-        assert_eq!(security["runAsUser"], 0, "{strategy}: {security:#}");
-        assert_ne!(security["privileged"], true, "{strategy}: {security:#}");
-    }
+    step("1: a kiln-buildpacks BuildRun pushing with the Build's pushSecret", || {
+        pushes_with_the_builds_push_secret(&cluster, &git.url("go-http"), &buildpacks_params, &function_env);
+    });
+    dockerfile_strategies_publish(&cluster, &git.url("dockerfile-app"), registry);
 
     // 6. Failures reach the BuildRun's status: kiln's error kind and message, and the
     // Dockerfile strategies' own reason.
@@ -321,11 +387,8 @@ fn kiln_strategies_run_on_a_real_cluster() {
         let image = format!("{registry}/shipwright/empty:1");
         build_and_run(
             &cluster,
-            ("empty", "kiln-buildpacks"),
-            (&git.url("empty"), None),
-            &image,
-            &buildpacks_params,
-            &env,
+            "empty",
+            &build_spec("kiln-buildpacks", &git.url("empty"), &image, &buildpacks_params, &env),
         )
     });
     expect_failure(&cluster, &buildrun, "NoBuildpackDetected", "no buildpack detected");
@@ -337,11 +400,8 @@ fn kiln_strategies_run_on_a_real_cluster() {
         ]);
         build_and_run(
             &cluster,
-            ("no-dockerfile", "kiln-buildah"),
-            (&git.url("dockerfile-app"), None),
-            &image,
-            &params,
-            &[],
+            "no-dockerfile",
+            &build_spec("kiln-buildah", &git.url("dockerfile-app"), &image, &params, &[]),
         )
     });
     expect_failure(&cluster, &buildrun, "DockerfileNotFound", "Containerfile does not exist");
