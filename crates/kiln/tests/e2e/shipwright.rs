@@ -7,7 +7,7 @@
 //! each with its time; the cluster is stopped and cleaned up however the test ends.
 
 use crate::app::RunningApp;
-use crate::cluster::{succeeded_condition, Cluster};
+use crate::cluster::{shown, succeeded_condition, Cluster};
 use crate::git_daemon::GitDaemon;
 use crate::world::{builder_with, progress, repo_root, step, world};
 use base64::Engine as _;
@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-fn validate(args: &[&str]) -> Output {
+/// The kiln binary under test, run from the repository root.
+fn kiln_at_repo_root(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kiln")).args(args).current_dir(repo_root()).output().expect("kiln runs")
 }
 
@@ -27,7 +28,7 @@ fn shipwright_validate_passes_kilns_documents_and_refuses_an_invalid_build_with_
     let mut valid_args = vec!["shipwright", "validate"];
     valid_args.extend(strategies);
     valid_args.extend(["strategies/samples/go-http.yaml", "strategies/samples/dockerfile-app.yaml"]);
-    let valid = validate(&valid_args);
+    let valid = kiln_at_repo_root(&valid_args);
     let report = String::from_utf8_lossy(&valid.stdout);
     assert!(valid.status.success(), "{report}");
     assert!(report.ends_with("7 documents checked against Shipwright v0.17.0: valid\n"), "{report}");
@@ -35,7 +36,7 @@ fn shipwright_validate_passes_kilns_documents_and_refuses_an_invalid_build_with_
     let mut invalid_args = vec!["--json", "shipwright", "validate"];
     invalid_args.extend(strategies);
     invalid_args.push("test-fixtures/shipwright-invalid/strategy-not-found.yaml");
-    let invalid = validate(&invalid_args);
+    let invalid = kiln_at_repo_root(&invalid_args);
     assert_eq!(invalid.status.code(), Some(2), "{}", String::from_utf8_lossy(&invalid.stderr));
     let document: serde_json::Value = serde_json::from_slice(&invalid.stdout).expect("--json");
     assert_eq!(document["valid"], false, "{document}");
@@ -77,13 +78,24 @@ fn yaml_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
-/// Step 1: every strategy and sample passes the API server's checks under strict field
-/// validation (`create`, as a sample's `BuildRun` has a `generateName`); then the strategies
-/// are applied.
+/// Step 1: every strategy and sample, and what `kiln shipwright generate` writes for a function
+/// and for a Dockerfile app, pass the API server's checks under strict field validation
+/// (`create`, as a `BuildRun` has a `generateName`); then the strategies are applied.
 fn strategies_and_samples_apply(cluster: &Cluster) {
     for file in yaml_files("strategies").into_iter().chain(yaml_files("strategies/samples")) {
         let path = file.to_string_lossy();
         cluster.kubectl_ok(&["create", "--dry-run=server", "--validate=strict", "-f", &path]);
+    }
+    for fixture in ["go-http", "dockerfile-app"] {
+        let dir = format!("test-fixtures/{fixture}");
+        let image = format!("127.0.0.1:5000/functions/{fixture}:1");
+        let args = ["shipwright", "generate", &dir, "--image", &image, "--env", "FUNC_NAME=HelloWorld"];
+        let generated = kiln_at_repo_root(&[&args[..], &["--source-url", "https://git.example.com/kiln.git"]].concat());
+        assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+        let yaml = String::from_utf8_lossy(&generated.stdout);
+        let dry_run =
+            cluster.kubectl_with_input(&["create", "--dry-run=server", "--validate=strict", "-f", "-"], &yaml);
+        assert!(dry_run.status.success(), "{fixture}: {}\n{yaml}", shown(&dry_run));
     }
     cluster.kubectl_ok(&["apply", "--validate=strict", "-f", &repo_root().join("strategies").to_string_lossy()]);
 }
@@ -133,7 +145,7 @@ fn kiln_verdict(file: &Path) -> (Verdict, String) {
     let mut args = vec!["--json".to_string(), "shipwright".into(), "validate".into()];
     args.extend(yaml_files("strategies").iter().map(|path| path.to_string_lossy().into_owned()));
     args.push(file.to_string_lossy().into_owned());
-    let output = validate(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let output = kiln_at_repo_root(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("--json");
     let Some(finding) = document["findings"].as_array().and_then(|findings| findings.first()) else {
         return (Verdict::Valid, String::new());
