@@ -8,27 +8,39 @@
 //! - a panic in the function is logged with where it happened and answers 500; the server goes
 //!   on serving. An `Err` the function returns is logged and answers 500 too;
 //! - SIGTERM or SIGINT stops accepting connections and lets the requests in flight finish
-//!   (at most [`SHUTDOWN_GRACE`]), then the process exits with status 0.
+//!   (at most [`SHUTDOWN_GRACE`]), then the process exits with status 0;
+//! - the main thread accepts connections and hands them in turn to one worker thread per core
+//!   (as many as the cgroup's CPU quota allows), each running a single-threaded tokio runtime.
+//!   A function's code therefore runs on a current-thread runtime: `tokio::spawn` and
+//!   `spawn_blocking` work, while `block_in_place` does not.
 //!
 //! No timer bounds how long a client takes to send its headers: hyper arms one per request,
 //! which cost a tenth of the throughput (measured against bare hyper; see BENCHMARKS.md). As
 //! with bare hyper and Go's net/http defaults, slow clients are for the platform's proxy in
 //! front of the function (an ingress, Knative's queue-proxy) to cut off.
+//!
+//! Nothing on a request's path is shared between threads: the handler is a `'static` reference
+//! (no reference count to change per request), and each connection learns of SIGTERM from a
+//! oneshot channel of its own (hyper-util's `GracefulShutdown` locks a mutex that every
+//! connection shares, on every poll).
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location};
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 
 /// How long requests in flight may take after SIGTERM. Platforms wait longer before they kill
 /// (Kubernetes: 30 s); `kiln run` waits exactly this long.
@@ -79,13 +91,13 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoFunctionResponse,
 {
-    let function = Arc::new(function);
     serve(name, "http", move |request: Request<Bytes>| {
-        let function = Arc::clone(&function);
+        // Kept for the log line of a failure: both clone without copying (shared bytes).
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        // The generated main.rs passes an `async move` closure: calling it runs no user code.
+        let called = function(request);
         async move {
-            // Kept for the log line of a failure: both clone without copying (shared bytes).
-            let (method, uri) = (request.method().clone(), request.uri().clone());
-            match catch_panic(function(request)).await {
+            match catch_panic(called).await {
                 Ok(output) => output.into_function_response().unwrap_or_else(|error| {
                     eprintln!("The function {name} failed serving {method} {}: {error}", uri.path());
                     internal_error(&format!("the function {name} failed"))
@@ -109,16 +121,15 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoEventOutcome,
 {
-    let function = Arc::new(function);
     serve(name, "cloudevent", move |request: Request<Bytes>| {
-        let function = Arc::clone(&function);
+        let called =
+            read_event(&request).map(|event| (cloudevents::AttributesReader::id(&event).to_string(), function(event)));
         async move {
-            let event = match read_event(&request) {
-                Ok(event) => event,
+            let (id, called) = match called {
+                Ok(called) => called,
                 Err((status, reason)) => return plain(status, reason),
             };
-            let id = cloudevents::AttributesReader::id(&event).to_string();
-            match catch_panic(function(event)).await.map(IntoEventOutcome::into_event_outcome) {
+            match catch_panic(called).await.map(IntoEventOutcome::into_event_outcome) {
                 Ok(Ok(())) => plain(StatusCode::OK, String::new()),
                 Ok(Err(error)) => {
                     eprintln!("The function {name} failed on event {id}: {error}");
@@ -162,22 +173,64 @@ fn internal_error(what: &str) -> Response<Bytes> {
     plain(StatusCode::INTERNAL_SERVER_ERROR, format!("Internal Server Error: {what} (see the logs)\n"))
 }
 
-/// Answers every request with `handler`, but for the paths browsers ask on their own.
+/// Answers every request with `handler`, but for the paths browsers ask on their own, until
+/// SIGTERM. This thread accepts connections and hands them to the workers in turn.
 fn serve<H, Fut>(name: &'static str, signature: &'static str, handler: H)
 where
     H: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Bytes>> + Send + 'static,
 {
     std::panic::set_hook(Box::new(remember_panic_location));
-    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|error| exit(&format!("cannot start tokio: {error}")));
-    runtime.block_on(accept(name, signature, Arc::new(handler)));
+    // Leaked on purpose: the handler serves until the process exits.
+    let handler: &'static H = Box::leak(Box::new(handler));
+    let workers = block_on_current_thread(async {
+        let stopping = stop_signal();
+        let listener = listen(name, signature).await;
+        let count = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let workers: Vec<Worker> = (0..count).map(|_| Worker::start(handler)).collect();
+        hand_out(&listener, &workers, stopping).await;
+        workers
+    });
+    eprintln!("Stopping: finishing requests in flight (at most {} s)", SHUTDOWN_GRACE.as_secs());
+    // Every worker is told before any is waited for: they finish side by side.
+    let stopped: Vec<_> = workers.into_iter().map(Worker::stop).collect();
+    stopped.into_iter().for_each(|thread| drop(thread.join()));
 }
 
-async fn accept<H, Fut>(name: &'static str, signature: &'static str, handler: Arc<H>)
-where
-    H: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response<Bytes>> + Send + 'static,
-{
+/// Hands each connection `listener` accepts to the next of `workers`, until `stopping`.
+async fn hand_out(listener: &TcpListener, workers: &[Worker], stopping: impl Future<Output = ()>) {
+    let mut stopping = std::pin::pin!(stopping);
+    for worker in workers.iter().cycle() {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: the next accept may work.
+                Err(error) => {
+                    eprintln!("Cannot accept a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            () = &mut stopping => return,
+        };
+        let _ = stream.set_nodelay(true);
+        // `into_std` fails only when the reactor cannot let go of the socket: the stream is
+        // dropped then, and the client sees the connection close.
+        if let Ok(stream) = stream.into_std() {
+            worker.serve(stream);
+        }
+    }
+}
+
+fn block_on_current_thread<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| exit(&format!("cannot start tokio: {error}")))
+        .block_on(future)
+}
+
+async fn listen(name: &'static str, signature: &'static str) -> TcpListener {
     let port = std::env::var(PORT_ENV).ok().filter(|port| !port.is_empty());
     let port: u16 = match port {
         Some(port) => port.parse().unwrap_or_else(|_| exit(&format!("{PORT_ENV} is `{port}`, not a port number"))),
@@ -195,40 +248,91 @@ where
     let where_ = address.as_deref().unwrap_or("every interface");
     let listener = listener.unwrap_or_else(|error| exit(&format!("cannot serve on {where_} port {port}: {error}")));
     eprintln!("Serving the {signature} function {name} on {where_} port {port}");
+    listener
+}
 
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+/// A thread with a single-threaded runtime that serves the connections it is handed, one per
+/// core. A connection stays on its worker and nothing on a request's path is shared between
+/// threads: tokio's work-stealing runtime answered a tenth fewer requests (see BENCHMARKS.md).
+struct Worker {
+    streams: mpsc::UnboundedSender<std::net::TcpStream>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Worker {
+    fn start<H, Fut>(handler: &'static H) -> Self
+    where
+        H: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Response<Bytes>> + Send + 'static,
+    {
+        let (streams, received) = mpsc::unbounded_channel();
+        let thread = std::thread::spawn(move || block_on_current_thread(serve_connections(received, handler)));
+        Self { streams, thread }
+    }
+
+    fn serve(&self, stream: std::net::TcpStream) {
+        // The worker only goes when the process exits.
+        let _ = self.streams.send(stream);
+    }
+
+    /// Tells the worker to finish its requests in flight: its thread ends when they have.
+    fn stop(self) -> std::thread::JoinHandle<()> {
+        drop(self.streams);
+        self.thread
+    }
+}
+
+/// Serves each connection received in a task of its own until the sender goes, then lets the
+/// requests in flight finish.
+async fn serve_connections<H, Fut>(mut streams: mpsc::UnboundedReceiver<std::net::TcpStream>, handler: &'static H)
+where
+    H: Fn(Request<Bytes>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Bytes>> + Send + 'static,
+{
     // One set of connection settings for every connection, not one per accept.
     let http = hyper::server::conn::http1::Builder::new();
-    let mut stopping = std::pin::pin!(stop_signal());
+    let mut connections = JoinSet::new();
+    // The sending end of each connection's stop channel: dropping it stops the connection.
+    let mut stops: HashMap<tokio::task::Id, oneshot::Sender<()>> = HashMap::new();
     loop {
         let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                // Out of file descriptors and the like: the next accept may work.
-                Err(error) => {
-                    eprintln!("Cannot accept a connection: {error}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+            received = streams.recv() => match received.map(TcpStream::from_std) {
+                Some(Ok(stream)) => stream,
+                Some(Err(error)) => {
+                    eprintln!("Cannot serve a connection: {error}");
                     continue;
                 }
+                None => break,
             },
-            () = &mut stopping => break,
+            Some(ended) = connections.join_next_with_id() => {
+                stops.remove(&ended.map_or_else(|error| error.id(), |(id, ())| id));
+                continue;
+            }
         };
-        let _ = stream.set_nodelay(true);
-        let handler = Arc::clone(&handler);
-        let service = service_fn(move |request: Request<Incoming>| {
-            let handler = Arc::clone(&handler);
-            async move { Ok::<_, hyper::Error>(answer(request, handler.as_ref()).await) }
+        let service = service_fn(move |request: Request<Incoming>| async move {
+            Ok::<_, hyper::Error>(answer(request, handler).await)
         });
         let connection = http.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A client that goes away mid-request is no server failure.
-            let _ = connection.await;
+        let (stop, stop_received) = oneshot::channel();
+        let task = connections.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            // A client that goes away mid-request is no server failure: hyper's errors are dropped.
+            let stopping = tokio::select! {
+                biased;
+                _ = connection.as_mut() => false,
+                _ = stop_received => true,
+            };
+            if stopping {
+                // Finishes the request in flight, if any, then closes the connection.
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
         });
+        stops.insert(task.id(), stop);
     }
-    drop(listener);
-    eprintln!("Stopping: finishing requests in flight (at most {} s)", SHUTDOWN_GRACE.as_secs());
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+    stops.clear();
+    let finished = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished).await.is_err() {
         exit("requests were still running when the grace period ended");
     }
 }
@@ -242,19 +346,34 @@ where
         return plain(StatusCode::NOT_FOUND, "Not Found\n".to_string()).map(Full::new);
     }
     let (parts, body) = request.into_parts();
-    let response = match body.collect().await {
-        Ok(body) => handler(Request::from_parts(parts, body.to_bytes())).await,
-        Err(error) => plain(StatusCode::BAD_REQUEST, format!("cannot read the request body: {error}\n")),
+    // A GET's body is empty and known to be: nothing to collect.
+    let body = if body.is_end_stream() {
+        Bytes::new()
+    } else {
+        match body.collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(error) => {
+                return plain(StatusCode::BAD_REQUEST, format!("cannot read the request body: {error}\n"))
+                    .map(Full::new)
+            }
+        }
     };
-    response.map(Full::new)
+    handler(Request::from_parts(parts, body)).await.map(Full::new)
 }
 
-async fn stop_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .unwrap_or_else(|error| exit(&format!("cannot handle SIGTERM: {error}")));
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
+/// Registers for SIGTERM and SIGINT at once (within a runtime): a signal that comes before the
+/// returned future is awaited still counts.
+fn stop_signal() -> impl Future<Output = ()> {
+    let register = |kind: SignalKind, name: &str| {
+        signal(kind).unwrap_or_else(|error| exit(&format!("cannot handle {name}: {error}")))
+    };
+    let mut terminate = register(SignalKind::terminate(), "SIGTERM");
+    let mut interrupt = register(SignalKind::interrupt(), "SIGINT");
+    async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
     }
 }
 
