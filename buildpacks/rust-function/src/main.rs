@@ -7,6 +7,7 @@ mod detect;
 mod errors;
 mod function;
 mod layers;
+mod lockfile;
 mod package;
 
 use crate::compile::{compile, BuildTarget};

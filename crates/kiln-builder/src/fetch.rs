@@ -105,7 +105,9 @@ async fn download_cached(url: &str, cache_dir: &Path) -> Result<PathBuf, FetchEr
     let cache_error = |source| FetchError::Cache { path: dir.to_owned(), source };
     std::fs::create_dir_all(dir).map_err(cache_error)?;
 
-    let client = reqwest::Client::new();
+    let client = kiln_oci::https::client_builder()
+        .build()
+        .map_err(|source| FetchError::Download { url: url.to_owned(), source })?;
     let checksum_url = format!("{url}.sha256");
     let checksum_text = get(&client, &checksum_url)
         .await?

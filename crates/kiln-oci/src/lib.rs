@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod digest;
+pub mod https;
 mod image;
 mod layer;
 mod reference;

@@ -207,6 +207,7 @@ impl Registry {
             use_monolithic_push: true,
             ..ClientConfig::default()
         };
+        crate::https::install_crypto_provider();
         let client =
             Client::try_from(config).map_err(|source| RegistryError::Client { registry: host.clone(), source })?;
         clients.insert(host, client.clone());

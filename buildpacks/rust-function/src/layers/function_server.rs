@@ -1,10 +1,12 @@
 //! The function server crate kiln generates for a function build (see server/): written into
 //! a build-only layer, never into the source. Its Cargo.toml depends on the user's crate by
 //! path; its Cargo.lock starts from the user's, so their dependencies keep their versions, with
-//! the server's own pinned dependencies added for the crates the user's lock does not have.
+//! the server's own pinned dependencies added for the crates the user's lock does not have
+//! (see lockfile.rs).
 
 use crate::errors::RustFunctionError;
 use crate::function::Call;
+use crate::lockfile::merged_lock;
 use crate::package::Library;
 use crate::RustFunctionBuildpack;
 use kiln_buildpack::print;
@@ -93,26 +95,6 @@ fn main_rs(library: &Library, config: &FunctionConfig, call: Call) -> String {
     )
 }
 
-/// The user's lockfile with the server's packages added for every crate it does not lock:
-/// cargo keeps locked versions that still fit, so the user's win where both have a crate.
-fn merged_lock(user_lock: Option<&str>, server_lock: &str) -> Result<String, toml::de::Error> {
-    let Some(user_lock) = user_lock else {
-        return Ok(server_lock.to_string());
-    };
-    let mut user: toml::Table = toml::from_str(user_lock)?;
-    let server: toml::Table = toml::from_str(server_lock)?;
-    let name = |package: &toml::Value| package.get("name").and_then(toml::Value::as_str).map(ToString::to_string);
-    let packages =
-        |table: &toml::Table| table.get("package").and_then(toml::Value::as_array).cloned().unwrap_or_default();
-    let mut merged = packages(&user);
-    let locked: std::collections::BTreeSet<String> = merged.iter().filter_map(name).collect();
-    merged.extend(
-        packages(&server).into_iter().filter(|package| name(package).is_some_and(|name| !locked.contains(&name))),
-    );
-    user.insert("package".to_string(), toml::Value::Array(merged));
-    Ok(toml::to_string(&user).unwrap_or_default())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +141,5 @@ mod tests {
         assert_eq!(versions("rust-http"), ["0.1.0"]);
         assert_eq!(versions("hyper").len(), 1, "the server's own dependencies are added");
         assert_eq!(merged["version"].as_integer(), Some(4));
-        assert!(merged_lock(Some("not = [toml"), SERVER_LOCK).is_err());
     }
 }

@@ -43,7 +43,7 @@ pub(super) async fn check_push(session: &Session<'_>, scheme: &str) -> Result<()
         Ok(Ok(authorization)) => authorization,
     };
 
-    let http = reqwest::Client::builder()
+    let http = crate::https::client_builder()
         .connect_timeout(ANSWER_WITHIN)
         .timeout(ANSWER_WITHIN)
         .build()

@@ -100,6 +100,9 @@ fn a_rust_function_rebuilds_to_the_same_digest_and_serves_a_one_line_change() {
         fingerprint_reasons(&log)
     );
     assert!(log.contains("source files are unchanged since the cached build"), "{log}");
+    // The generated server's lockfile holds every package: cargo resolves nothing, so the
+    // rebuild makes no round trip to the registry's index.
+    assert!(!log.contains("Updating crates.io index"), "an unchanged rebuild resolved dependencies again:\n{log}");
 
     let lib = source.path().join("src/lib.rs");
     let text = std::fs::read_to_string(&lib).expect("lib.rs");
